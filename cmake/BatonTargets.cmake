@@ -37,3 +37,12 @@ function(baton_assert_sans_io name)
     endif()
   endforeach()
 endfunction()
+
+# baton_bench(NAME SOURCES... [DEPS targets...])
+# A benchmark program under bench/. Not run by ctest; see docs/benchmarks.md.
+function(baton_bench name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_compile_options(${name} PRIVATE ${BATON_WARNINGS})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS})
+endfunction()
