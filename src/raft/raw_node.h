@@ -79,8 +79,8 @@ struct Ready {
 // What a node persisted, handed back after a restart.
 struct RestoredState {
   HardState hard_state;
-  Snapshot snapshot;          // empty() if none
-  std::vector<Entry> entries; // the log after snapshot.meta.index, contiguous
+  Snapshot snapshot;           // empty() if none
+  std::vector<Entry> entries;  // the log after snapshot.meta.index, contiguous
 };
 
 // Per-peer replication progress as the leader sees it (for status/metrics).
@@ -101,12 +101,11 @@ class RawNode {
   // config.id for a founding member; a joining node passes an empty list and
   // waits to be added by the leader).
   static Result<std::unique_ptr<RawNode>> Bootstrap(const Config& config,
-                                                    const std::vector<NodeId>& voters,
-                                                    Rng& rng, Logger& logger);
+                                                    const std::vector<NodeId>& voters, Rng& rng,
+                                                    Logger& logger);
   // A node restarted from durable state.
-  static Result<std::unique_ptr<RawNode>> Restore(const Config& config,
-                                                  const RestoredState& state, Rng& rng,
-                                                  Logger& logger);
+  static Result<std::unique_ptr<RawNode>> Restore(const Config& config, const RestoredState& state,
+                                                  Rng& rng, Logger& logger);
   ~RawNode();
   RawNode(const RawNode&) = delete;
   RawNode& operator=(const RawNode&) = delete;

@@ -65,17 +65,17 @@ struct Snapshot {
 };
 
 enum class MessageType : uint8_t {
-  kPreVote = 0,           // "would you vote for me at term+1?" (does not raise terms)
+  kPreVote = 0,  // "would you vote for me at term+1?" (does not raise terms)
   kPreVoteResponse = 1,
   kVote = 2,
   kVoteResponse = 3,
-  kAppend = 4,            // entries after (log_term, index); also carries commit
-  kAppendResponse = 5,    // index = last matching index, or reject with a hint
-  kHeartbeat = 6,         // commit + context (read-index round id)
+  kAppend = 4,          // entries after (log_term, index); also carries commit
+  kAppendResponse = 5,  // index = last matching index, or reject with a hint
+  kHeartbeat = 6,       // commit + context (read-index round id)
   kHeartbeatResponse = 7,
-  kSnapshot = 8,          // InstallSnapshot; `snapshot` is set
-  kTimeoutNow = 9,        // leadership transfer: campaign now, skipping PreVote
-  kReadIndex = 10,        // follower -> leader: a linearizable read request
+  kSnapshot = 8,    // InstallSnapshot; `snapshot` is set
+  kTimeoutNow = 9,  // leadership transfer: campaign now, skipping PreVote
+  kReadIndex = 10,  // follower -> leader: a linearizable read request
   kReadIndexResponse = 11,
 };
 

@@ -1,0 +1,270 @@
+// Log replication, commit and snapshots: the leader's and the follower's side.
+#include <algorithm>
+#include <string>
+
+#include "core/check.h"
+#include "raft/quorum.h"
+#include "raft/raft.h"
+
+namespace baton::raft {
+
+Status RaftImpl::Propose(std::string data) {
+  if (role_ != Role::kLeader) {
+    return Status::Unavailable("not the leader; leader is " + std::to_string(lead_));
+  }
+  if (lead_transferee_ != kNoNode) {
+    return Status::Unavailable("leadership transfer to " + std::to_string(lead_transferee_) +
+                               " in progress");
+  }
+  AppendEntry(EntryType::kNormal, std::move(data));
+  return Status::Ok();
+}
+
+void RaftImpl::AppendEntry(EntryType type, std::string data) {
+  BATON_CHECK(role_ == Role::kLeader) << "only the leader appends";
+  const Index index = log_.last_index() + 1;
+  std::vector<Entry> entries{Entry{term_, index, type, std::move(data)}};
+  log_.TruncateAndAppend(entries);  // at last_index + 1: never overwrites
+  if (type == EntryType::kConfChange) {
+    RecordConfEntries(entries);
+    OnConfChanged();
+  }
+  auto self = progress_.find(config_.id);
+  if (self != progress_.end()) self->second.MaybeUpdate(index);
+  MaybeCommit();
+  BroadcastAppend();
+}
+
+bool RaftImpl::SendAppend(NodeId to, bool send_if_empty) {
+  auto it = progress_.find(to);
+  BATON_CHECK(it != progress_.end()) << "no progress for " << to;
+  Progress& pr = it->second;
+  if (pr.IsPaused()) return false;
+  const Index prev = pr.next() - 1;
+  std::optional<Term> prev_term = log_.TermAt(prev);
+  if (!prev_term.has_value()) {
+    SendSnapshot(to, pr);
+    return true;
+  }
+  std::vector<Entry> entries;
+  if (pr.next() <= log_.last_index()) {
+    entries = log_.Slice(pr.next(), log_.last_index() + 1, config_.max_entries_per_append);
+  }
+  if (entries.empty() && !send_if_empty) return false;
+  pr.SentAppend(entries.empty() ? prev : entries.back().index, !entries.empty());
+  Message m;
+  m.type = MessageType::kAppend;
+  m.to = to;
+  m.index = prev;
+  m.log_term = *prev_term;
+  m.entries = std::move(entries);
+  m.commit = log_.committed();
+  Send(std::move(m));
+  return true;
+}
+
+void RaftImpl::SendSnapshot(NodeId to, Progress& pr) {
+  BATON_CHECK(snapshot_ != nullptr && snapshot_->meta.index == log_.snapshot_index())
+      << "log compacted without a snapshot";
+  pr.BecomeSnapshot(snapshot_->meta.index);
+  Message m;
+  m.type = MessageType::kSnapshot;
+  m.to = to;
+  m.snapshot = snapshot_;
+  Send(std::move(m));
+}
+
+void RaftImpl::BroadcastAppend() {
+  for (const auto& [id, pr] : progress_) {
+    if (id != config_.id) SendAppend(id, /*send_if_empty=*/true);
+  }
+}
+
+uint64_t RaftImpl::BroadcastHeartbeat() {
+  const uint64_t round = read_only_.NewRound(now_ticks_);
+  for (const auto& [id, pr] : progress_) {
+    if (id == config_.id) continue;
+    Message m;
+    m.type = MessageType::kHeartbeat;
+    m.to = id;
+    // Only what the peer is known to hold may be committed by a heartbeat.
+    m.commit = std::min(pr.match(), log_.committed());
+    m.context = round;
+    Send(std::move(m));
+  }
+  ReleaseReads();  // a lone voter confirms its own rounds
+  return round;
+}
+
+bool RaftImpl::MaybeCommit() {
+  const Index quorum_index = QuorumIndex(conf_.voters, [&](NodeId id) -> Index {
+    auto it = progress_.find(id);
+    return it == progress_.end() ? 0 : it->second.match();
+  });
+  if (quorum_index <= log_.committed()) return false;
+  // Raft §5.4.2: count replicas only for an entry of the current term; the
+  // earlier entries are committed by implication. The unsafe flag counts
+  // them too (Figure 8), which can lose a committed entry.
+  if (*log_.TermAt(quorum_index) != term_ && !config_.unsafe.commit_previous_term_by_count) {
+    return false;
+  }
+  log_.CommitTo(quorum_index);
+  OnCommitAdvanced();
+  return true;
+}
+
+void RaftImpl::OnCommitAdvanced() {
+  if (role_ != Role::kLeader) return;
+  if (!reads_awaiting_commit_.empty() && CommittedInCurrentTerm()) ServePendingReads();
+  if (!IsVoter(config_.id) && !HasPendingConfChange()) {
+    // Our own removal is committed: hand over by stepping down.
+    Log(LogLevel::kInfo, "stepping down: removed from the configuration");
+    BecomeFollower(term_, kNoNode);
+  }
+}
+
+Index RaftImpl::HintNext(const Message& reject) const {
+  if (reject.reject_hint_term == 0) return reject.reject_hint + 1;  // its log ends there
+  // Skip the follower's whole conflicting term: resume after our last entry
+  // of that term, or at the follower's first entry of it if we have none.
+  std::optional<Index> ours =
+      log_.LastIndexOfTerm(std::min(reject.index, log_.last_index()), reject.reject_hint_term);
+  return ours.has_value() ? *ours + 1 : reject.reject_hint;
+}
+
+Status RaftImpl::HandleAppendResponse(const Message& m, Progress& pr) {
+  pr.recent_active = true;
+  pr.ticks_since_contact = 0;
+  if (m.reject) {
+    if (pr.MaybeDecrTo(m.index, HintNext(m))) {
+      if (pr.state() == ProgressState::kReplicate) pr.BecomeProbe();
+      SendAppend(m.from, /*send_if_empty=*/true);
+    }
+    return Status::Ok();
+  }
+  if (m.index > log_.last_index()) {
+    ++drop_counters_["malformed"];
+    return Status::InvalidArgument("append ack beyond the leader's log");
+  }
+  const bool was_paused = pr.IsPaused();
+  if (!pr.MaybeUpdate(m.index)) return Status::Ok();
+  switch (pr.state()) {
+    case ProgressState::kProbe:
+      pr.BecomeReplicate();
+      break;
+    case ProgressState::kSnapshot:
+      if (pr.match() >= pr.pending_snapshot()) {
+        pr.BecomeProbe();
+        pr.BecomeReplicate();
+      }
+      break;
+    case ProgressState::kReplicate:
+      pr.FreeInflightsUpTo(m.index);
+      break;
+  }
+  if (MaybeCommit()) {
+    if (role_ != Role::kLeader) return Status::Ok();
+    BroadcastAppend();  // tell everyone the new commit index
+  } else if (was_paused) {
+    SendAppend(m.from, /*send_if_empty=*/false);
+  }
+  // Stream as much as flow control allows.
+  for (size_t i = 0; i < config_.max_inflight_appends && SendAppend(m.from, false); ++i) {
+  }
+  if (m.from == lead_transferee_ && pr.match() == log_.last_index()) SendTimeoutNow(m.from);
+  return Status::Ok();
+}
+
+void RaftImpl::HandleHeartbeatResponse(const Message& m, Progress& pr) {
+  pr.recent_active = true;
+  pr.ticks_since_contact = 0;
+  pr.Unpause();
+  if (pr.state() == ProgressState::kReplicate && pr.inflights().full()) pr.FreeFirstInflight();
+  if (pr.match() < log_.last_index()) SendAppend(m.from, /*send_if_empty=*/true);
+  read_only_.Ack(m.from, m.context);
+  ReleaseReads();
+}
+
+Status RaftImpl::HandleAppend(const Message& m) {
+  Message resp;
+  resp.type = MessageType::kAppendResponse;
+  resp.to = m.from;
+  if (m.index < log_.committed()) {
+    resp.index = log_.committed();
+    Send(std::move(resp));
+    return Status::Ok();
+  }
+  if (log_.MatchTerm(m.index, m.log_term)) {
+    const Index conflict = log_.FindConflict(m.entries);
+    if (conflict != 0) {
+      if (conflict <= log_.committed()) {
+        ++drop_counters_["conflicts_with_commit"];
+        return Status::InvalidArgument("append would overwrite a committed entry");
+      }
+      std::vector<Entry> suffix(m.entries.begin() + (conflict - m.index - 1), m.entries.end());
+      const bool conf_affected =
+          (!conf_history_.empty() && conf_history_.back().first >= conflict) ||
+          std::any_of(suffix.begin(), suffix.end(),
+                      [](const Entry& e) { return e.type == EntryType::kConfChange; });
+      ForgetConfEntriesFrom(conflict);
+      log_.TruncateAndAppend(suffix);
+      if (conf_affected) {
+        RecordConfEntries(suffix);
+        OnConfChanged();
+      }
+    }
+    const Index last_new = m.index + m.entries.size();
+    log_.CommitTo(std::min(m.commit, last_new));
+    resp.index = last_new;
+    Send(std::move(resp));
+    return Status::Ok();
+  }
+  resp.index = m.index;
+  resp.reject = true;
+  if (m.index > log_.last_index()) {
+    resp.reject_hint = log_.last_index();  // hint term 0: "my log ends here"
+  } else if (m.index <= log_.committed()) {
+    ++drop_counters_["conflicts_with_commit"];
+    return Status::InvalidArgument("append conflicts with a committed entry");
+  } else {
+    resp.reject_hint = log_.FirstIndexOfTerm(m.index);
+    resp.reject_hint_term = *log_.TermAt(m.index);
+  }
+  Send(std::move(resp));
+  return Status::Ok();
+}
+
+void RaftImpl::HandleHeartbeat(const Message& m) {
+  log_.CommitTo(std::min(m.commit, log_.last_index()));
+  Message resp;
+  resp.type = MessageType::kHeartbeatResponse;
+  resp.to = m.from;
+  resp.context = m.context;
+  Send(std::move(resp));
+}
+
+void RaftImpl::HandleSnapshot(const Message& m) {
+  const SnapshotMeta& meta = m.snapshot->meta;
+  Message resp;
+  resp.type = MessageType::kAppendResponse;
+  resp.to = m.from;
+  if (meta.index <= log_.committed()) {
+    resp.index = log_.committed();
+  } else if (log_.MatchTerm(meta.index, meta.term)) {
+    // We already hold the snapshot's last entry: just learn the commit.
+    log_.CommitTo(meta.index);
+    resp.index = log_.committed();
+  } else {
+    Log(LogLevel::kInfo, "restoring snapshot at index " + std::to_string(meta.index));
+    log_.RestoreSnapshot(meta.index, meta.term);
+    snapshot_ = m.snapshot;
+    unstable_snapshot_ = *m.snapshot;
+    base_conf_ = meta.conf;
+    conf_history_.clear();
+    OnConfChanged();
+    resp.index = log_.last_index();
+  }
+  Send(std::move(resp));
+}
+
+}  // namespace baton::raft
