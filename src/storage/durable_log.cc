@@ -107,6 +107,14 @@ Status DurableLog::RecoverLog() {
 
   Result<RecordScan> scan = ScanRecords(*file);
   if (!scan.has_value()) return scan.error().WithContext(path);
+  // Validate every record before touching the file.
+  BATON_RETURN_IF_ERROR(ApplyLogRecords(*scan).WithContext(path));
+  DropCovered(&state_.entries, state_.snapshot.meta);
+  if (!state_.entries.empty() && state_.entries.front().index != state_.snapshot.meta.index + 1) {
+    return Status::Corruption(
+        path + ": log starts at " + std::to_string(state_.entries.front().index) +
+        " but the snapshot ends at " + std::to_string(state_.snapshot.meta.index));
+  }
   if (scan->valid_bytes < file->size()) {
     const size_t torn = file->size() - scan->valid_bytes;
     if (logger_.Enabled(LogLevel::kWarn)) {
@@ -116,14 +124,6 @@ Status DurableLog::RecoverLog() {
     }
     BATON_RETURN_IF_ERROR(log_->Truncate(scan->valid_bytes));
     metrics_.torn_bytes_dropped += torn;
-  }
-  BATON_RETURN_IF_ERROR(ApplyLogRecords(*scan).WithContext(path));
-
-  DropCovered(&state_.entries, state_.snapshot.meta);
-  if (!state_.entries.empty() && state_.entries.front().index != state_.snapshot.meta.index + 1) {
-    return Status::Corruption(
-        path + ": log starts at " + std::to_string(state_.entries.front().index) +
-        " but the snapshot ends at " + std::to_string(state_.snapshot.meta.index));
   }
   return Status::Ok();
 }

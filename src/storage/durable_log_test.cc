@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "raft/codec.h"
 #include "storage/file.h"
+#include "storage/record.h"
 
 namespace baton::storage {
 namespace {
@@ -54,6 +56,15 @@ void ExpectSameState(const RestoredState& want, const RestoredState& got) {
   EXPECT_EQ(got.snapshot, want.snapshot);
   EXPECT_EQ(got.entries, want.entries);
 }
+
+class RecordingLogger final : public Logger {
+ public:
+  bool Enabled(LogLevel) const override { return true; }
+  void Log(LogLevel level, std::string_view message) override {
+    lines.push_back(std::string(LogLevelName(level)) + " " + std::string(message));
+  }
+  std::vector<std::string> lines;
+};
 
 class DurableLogTest : public ::testing::Test {
  protected:
@@ -244,8 +255,13 @@ TEST_F(TornTailTest, EveryBitFlipInsideTheLastRecordReopensToThePreviousRecords)
 TEST_F(TornTailTest, TheLogKeepsWorkingAfterATornTailWasCut) {
   WriteOrDie("raft.log", std::string_view(full_).substr(0, full_.size() - 3));
   {
-    auto log = OpenOrDie();
+    RecordingLogger recorded;
+    Result<std::unique_ptr<DurableLog>> opened = DurableLog::Open(dir_, recorded);
+    ASSERT_TRUE(opened.has_value()) << opened.error().ToString();
+    auto log = std::move(*opened);
     EXPECT_EQ(log->metrics().torn_bytes_dropped, full_.size() - 3 - good_prefix_.size());
+    ASSERT_EQ(recorded.lines.size(), 1u);
+    EXPECT_NE(recorded.lines[0].find("torn tail"), std::string::npos) << recorded.lines[0];
     ASSERT_TRUE(log->Append(MakeReady({MakeEntry(3, 2)})).ok());
   }
   std::vector<Entry> want = MakeEntries(1, 2, 1);
@@ -267,6 +283,23 @@ TEST_F(DurableLogTest, CorruptionInTheMiddleIsAnErrorAndLeavesTheFileAlone) {
   ASSERT_FALSE(log.has_value());
   EXPECT_TRUE(log.error().IsCorruption()) << log.error().ToString();
   EXPECT_EQ(ReadOrDie("raft.log"), bytes);
+}
+
+TEST_F(DurableLogTest, IntactRecordsThatMakeNoSenseAreCorruption) {
+  // Type 1 is the entry record.
+  std::string gap;
+  AppendRecord(&gap, 1, raft::EncodeEntry(MakeEntry(1, 1)));
+  AppendRecord(&gap, 1, raft::EncodeEntry(MakeEntry(3, 1)));
+  std::string unknown_type;
+  AppendRecord(&unknown_type, 42, "?");
+  std::string undecodable;
+  AppendRecord(&undecodable, 1, "\xff");
+  for (const std::string& file : {gap, unknown_type, undecodable}) {
+    WriteOrDie("raft.log", file);
+    Result<std::unique_ptr<DurableLog>> log = DurableLog::Open(dir_, logger_);
+    ASSERT_FALSE(log.has_value());
+    EXPECT_TRUE(log.error().IsCorruption()) << log.error().ToString();
+  }
 }
 
 TEST_F(DurableLogTest, ACorruptSnapshotFileIsAnError) {
