@@ -1,0 +1,124 @@
+#include "sim/params.h"
+
+#include <cstdio>
+
+namespace baton::sim {
+
+const char* PartitionKindName(PartitionKind kind) {
+  switch (kind) {
+    case PartitionKind::kIsolateOne:
+      return "isolate-one";
+    case PartitionKind::kIsolateOneOneWay:
+      return "isolate-one-one-way";
+    case PartitionKind::kHalves:
+      return "halves";
+    case PartitionKind::kHalvesOneWay:
+      return "halves-one-way";
+    case PartitionKind::kRandomLinks:
+      return "random-links";
+  }
+  return "?";
+}
+
+raft::Config SimParams::RaftConfig(raft::NodeId id) const {
+  raft::Config config;
+  config.id = id;
+  config.election_ticks = election_ticks;
+  config.heartbeat_ticks = heartbeat_ticks;
+  config.pre_vote = pre_vote;
+  config.check_quorum = check_quorum;
+  config.unsafe = unsafe;
+  return config;
+}
+
+namespace {
+
+Duration Millis(Rng& rng, int64_t lo, int64_t hi) {
+  return Duration::Micros(rng.UniformInt(lo * 1000, hi * 1000));
+}
+
+// Fault knobs are off in some runs and on at various strengths in others.
+double Knob(Rng& rng, double max) { return rng.Chance(0.3) ? 0 : rng.UniformDouble() * max; }
+
+}  // namespace
+
+SimParams DrawParams(Rng& rng, int nodes) {
+  SimParams p;
+  p.nodes = nodes;
+  p.pre_vote = rng.Chance(0.8);
+  p.check_quorum = rng.Chance(0.8);
+
+  p.network.latency_min = Duration::Micros(rng.UniformInt(50, 1000));
+  p.network.latency_max = p.network.latency_min + Millis(rng, 0, 20);
+  p.network.loss = Knob(rng, 0.2);
+  p.network.duplicate = Knob(rng, 0.1);
+  p.network.reorder = Knob(rng, 0.3);
+  p.network.reorder_delay_max = Millis(rng, 1, 50);
+
+  const double drift = rng.UniformDouble() * 0.05;
+  for (int i = 0; i < nodes; ++i)
+    p.clock_rate.push_back(1.0 + (rng.UniformDouble() * 2 - 1) * drift);
+
+  p.fsync_min = Duration::Micros(rng.UniformInt(10, 500));
+  p.fsync_max = p.fsync_min + Millis(rng, 0, 10);
+
+  if (!rng.Chance(0.2)) {
+    p.partition_interval_mean = Millis(rng, 100, 1500);
+    p.partition_duration_max = Millis(rng, 50, 1500);
+    for (int k = 0; k <= static_cast<int>(PartitionKind::kRandomLinks); ++k) {
+      if (rng.Chance(0.6)) p.partition_kinds.push_back(static_cast<PartitionKind>(k));
+    }
+    if (p.partition_kinds.empty()) p.partition_kinds.push_back(PartitionKind::kIsolateOne);
+  }
+  if (!rng.Chance(0.2)) {
+    p.crash_interval_mean = Millis(rng, 100, 2000);
+    p.downtime_max = Millis(rng, 10, 1000);
+  }
+
+  p.clients = static_cast<int>(rng.UniformInt(1, 4));
+  p.keys = static_cast<int>(rng.UniformInt(1, 3));
+  p.client_think_max = Millis(rng, 0, 50);
+  p.client_timeout = Millis(rng, 200, 1000);
+  p.snapshot_every_entries = static_cast<int>(rng.UniformInt(5, 100));
+  return p;
+}
+
+std::string SimParams::ToString() const {
+  std::string out;
+  char buf[512];
+  std::snprintf(buf, sizeof(buf),
+                "nodes=%d tick=%s election_ticks=%d heartbeat_ticks=%d pre_vote=%d "
+                "check_quorum=%d unsafe_commit_previous_term=%d unsafe_vote_without_log_check=%d\n",
+                nodes, tick.ToString().c_str(), election_ticks, heartbeat_ticks, pre_vote,
+                check_quorum, unsafe.commit_previous_term_by_count, unsafe.vote_without_log_check);
+  out += buf;
+  out += "network: " + network.ToString() + "\n";
+  out += "clock_rate:";
+  for (double rate : clock_rate) {
+    std::snprintf(buf, sizeof(buf), " %.4f", rate);
+    out += buf;
+  }
+  out += "\nfsync=[" + fsync_min.ToString() + "," + fsync_max.ToString() + "]\n";
+  out += "partitions: ";
+  if (partition_interval_mean == Duration::Zero()) {
+    out += "off";
+  } else {
+    out += "every ~" + partition_interval_mean.ToString() + ", up to " +
+           partition_duration_max.ToString() + ", kinds";
+    for (PartitionKind kind : partition_kinds) out += std::string(" ") + PartitionKindName(kind);
+  }
+  out += "\ncrashes: ";
+  out += crash_interval_mean == Duration::Zero() ? std::string("off")
+                                                 : "every ~" + crash_interval_mean.ToString() +
+                                                       ", down up to " + downtime_max.ToString();
+  std::snprintf(buf, sizeof(buf),
+                "\nworkload: clients=%d keys=%d think<=%s timeout=%s snapshot_every=%d entries\n"
+                "phases: faults=%s liveness_budget=%s",
+                clients, keys, client_think_max.ToString().c_str(),
+                client_timeout.ToString().c_str(), snapshot_every_entries,
+                fault_phase.ToString().c_str(), liveness_budget.ToString().c_str());
+  out += buf;
+  return out;
+}
+
+}  // namespace baton::sim
