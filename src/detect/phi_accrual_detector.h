@@ -38,13 +38,15 @@ struct PhiAccrualConfig {
 
   // Floor for the standard deviation. Very regular heartbeats give a tiny
   // stddev, which makes phi jump from 0 to huge within a few milliseconds;
-  // the floor keeps small delays from being suspicious. Default 10ms.
-  Duration min_stddev = Duration::Millis(10);
+  // the floor keeps small delays from being suspicious. Default 20ms.
+  Duration min_stddev = Duration::Millis(20);
 
   // Added to the mean: a silence this much longer than usual is still
   // considered normal (GC and scheduling pauses). Raises detection time by
-  // about this much; the main knob against false suspicions. Default 200ms.
-  Duration acceptable_pause = Duration::Millis(200);
+  // about this much; the main knob against false suspicions. Default 150ms.
+  // With the other defaults and 100ms heartbeats: no false suspicion on
+  // 200ms pauses, crash detected within 377ms at p99 (docs/benchmarks.md).
+  Duration acceptable_pause = Duration::Millis(150);
 
   // The expected heartbeat interval, used to seed the window on the first
   // heartbeat. Default 100ms.
