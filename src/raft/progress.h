@@ -52,8 +52,7 @@ class Progress {
   Index pending_snapshot() const { return pending_snapshot_; }
   const Inflights& inflights() const { return inflights_; }
 
-  // Set when the peer answered during the current CheckQuorum window.
-  bool recent_active = false;
+  // Ticks since the peer last answered (CheckQuorum and status pages).
   int ticks_since_contact = 0;
   int ticks_in_snapshot = 0;
 

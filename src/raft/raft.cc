@@ -271,21 +271,20 @@ void RaftImpl::TickHeartbeat() {
       pr.BecomeProbe();  // the snapshot was probably lost: probe again
     }
   }
+  if (config_.check_quorum) {
+    const bool active = HasQuorum(conf_.voters, [&](NodeId id) {
+      if (id == config_.id) return true;
+      auto it = progress_.find(id);
+      return it != progress_.end() && it->second.ticks_since_contact < config_.election_ticks;
+    });
+    if (!active) {
+      Log(LogLevel::kWarn, "stepping down: no quorum heard within an election timeout");
+      BecomeFollower(term_, kNoNode);
+      return;
+    }
+  }
   if (election_elapsed_ >= config_.election_ticks) {
     election_elapsed_ = 0;
-    if (config_.check_quorum) {
-      const bool active = HasQuorum(conf_.voters, [&](NodeId id) {
-        if (id == config_.id) return true;
-        auto it = progress_.find(id);
-        return it != progress_.end() && it->second.recent_active;
-      });
-      if (!active) {
-        Log(LogLevel::kWarn, "stepping down: no quorum heard within an election timeout");
-        BecomeFollower(term_, kNoNode);
-        return;
-      }
-      for (auto& [id, pr] : progress_) pr.recent_active = (id == config_.id);
-    }
     if (lead_transferee_ != kNoNode) AbortTransfer();
   }
   if (heartbeat_elapsed_ >= config_.heartbeat_ticks) {

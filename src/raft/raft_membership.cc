@@ -71,7 +71,6 @@ void RaftImpl::OnConfChanged() {
       pr.MaybeUpdate(log_.last_index());
       pr.BecomeReplicate();
     }
-    pr.recent_active = true;  // a newcomer gets one CheckQuorum window
     next.emplace(id, std::move(pr));
   };
   for (NodeId id : conf_.voters) carry(id, false);

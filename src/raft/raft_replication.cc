@@ -133,7 +133,6 @@ Index RaftImpl::HintNext(const Message& reject) const {
 }
 
 Status RaftImpl::HandleAppendResponse(const Message& m, Progress& pr) {
-  pr.recent_active = true;
   pr.ticks_since_contact = 0;
   if (m.reject) {
     if (pr.MaybeDecrTo(m.index, HintNext(m))) {
@@ -166,7 +165,7 @@ Status RaftImpl::HandleAppendResponse(const Message& m, Progress& pr) {
     if (role_ != Role::kLeader) return Status::Ok();
     BroadcastAppend();  // tell everyone the new commit index
   } else if (was_paused) {
-    SendAppend(m.from, /*send_if_empty=*/false);
+    SendAppend(m.from, /*send_if_empty=*/true);  // carries the commit index
   }
   // Stream as much as flow control allows.
   for (size_t i = 0; i < config_.max_inflight_appends && SendAppend(m.from, false); ++i) {
@@ -176,7 +175,6 @@ Status RaftImpl::HandleAppendResponse(const Message& m, Progress& pr) {
 }
 
 void RaftImpl::HandleHeartbeatResponse(const Message& m, Progress& pr) {
-  pr.recent_active = true;
   pr.ticks_since_contact = 0;
   pr.Unpause();
   if (pr.state() == ProgressState::kReplicate && pr.inflights().full()) pr.FreeFirstInflight();

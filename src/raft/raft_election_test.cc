@@ -1,0 +1,209 @@
+// Leader election: randomized timeouts, PreVote, CheckQuorum, stickiness and
+// the election restriction.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+
+#include "testing/raft_test_cluster.h"
+
+namespace baton::raft {
+namespace {
+
+void ClassicRaft(Config& c) {
+  c.pre_vote = false;
+  c.check_quorum = false;
+}
+
+TEST(RaftElection, CampaignElectsLeaderAndCommitsNoop) {
+  RaftTestCluster c(3);
+  EXPECT_EQ(c.Elect(1), 1u);
+  EXPECT_EQ(c.node(1).role(), Role::kLeader);
+  EXPECT_EQ(c.node(1).term(), 2u);
+  for (NodeId id : {2, 3}) {
+    EXPECT_EQ(c.node(id).role(), Role::kFollower);
+    EXPECT_EQ(c.node(id).leader(), 1u);
+  }
+  // Bootstrap wrote 3 conf entries; the leader's no-op is index 4, committed everywhere.
+  for (NodeId id : {1, 2, 3}) {
+    EXPECT_EQ(c.node(id).commit_index(), 4u) << id;
+    EXPECT_EQ(c.node(id).applied_index(), 4u) << id;
+  }
+}
+
+TEST(RaftElection, TimeoutIsDrawnFromElectionTicksToTwiceElectionTicks) {
+  std::set<int> seen;
+  for (uint64_t seed = 1; seed <= 40; ++seed) {
+    RaftTestCluster c(3, nullptr, seed);
+    int ticks = 0;
+    while (c.node(1).role() == Role::kFollower && ticks < 100) {
+      c.Tick(1);
+      ++ticks;
+    }
+    EXPECT_GE(ticks, 10) << "seed " << seed;
+    EXPECT_LT(ticks, 20) << "seed " << seed;
+    seen.insert(ticks);
+  }
+  EXPECT_GE(seen.size(), 4u) << "timeouts are not randomized";
+}
+
+TEST(RaftElection, TicksAloneElectExactlyOneLeader) {
+  for (uint64_t seed = 1; seed <= 10; ++seed) {
+    RaftTestCluster c(5, nullptr, seed);
+    c.TickAndStabilize(40);
+    const NodeId leader = c.Leader();
+    ASSERT_NE(leader, kNoNode) << "seed " << seed;
+    for (NodeId id : c.ids()) {
+      EXPECT_EQ(c.node(id).leader(), leader) << "seed " << seed << " node " << id;
+      EXPECT_EQ(c.node(id).term(), c.node(leader).term());
+    }
+  }
+}
+
+TEST(RaftElection, SingleVoterElectsItselfAndCommitsAlone) {
+  RaftTestCluster c(1);
+  c.TickAndStabilize(20);
+  ASSERT_EQ(c.node(1).role(), Role::kLeader);
+  ASSERT_TRUE(c.ProposeAndStabilize(1, "x").ok());
+  EXPECT_EQ(c.node(1).commit_index(), c.node(1).last_index());
+  EXPECT_EQ(c.applied(1).back().data, "x");
+}
+
+TEST(RaftElection, PreVoteKeepsPartitionedNodeFromInflatingTerms) {
+  RaftTestCluster c(3);
+  c.Elect(1);
+  c.Isolate(3);
+  c.TickAndStabilize(100);  // node 3 times out again and again
+  EXPECT_EQ(c.node(3).term(), 2u) << "a pre-vote must not raise the term";
+  EXPECT_EQ(c.node(3).role(), Role::kPreCandidate);
+  c.Heal();
+  c.TickAndStabilize(5);
+  EXPECT_EQ(c.node(1).role(), Role::kLeader) << "rejoining node deposed the leader";
+  EXPECT_EQ(c.node(1).term(), 2u);
+  EXPECT_EQ(c.node(3).leader(), 1u);
+}
+
+TEST(RaftElection, WithoutPreVoteARejoiningNodeDisruptsTheLeader) {
+  // The contrast that shows what PreVote buys.
+  RaftTestCluster c(3, [](Config& cfg) { cfg.pre_vote = false; });
+  c.Elect(1);
+  c.Isolate(3);
+  c.TickAndStabilize(100);
+  EXPECT_GT(c.node(3).term(), 5u);
+  c.Heal();
+  c.TickAndStabilize(5);
+  EXPECT_GT(c.node(1).term(), 2u) << "the stale leader learned the inflated term";
+}
+
+TEST(RaftElection, CheckQuorumStepsDownAnIsolatedLeader) {
+  RaftTestCluster c(3);
+  c.Elect(1);
+  c.Isolate(1);
+  for (int i = 0; i < 10 && c.node(1).role() == Role::kLeader; ++i) {
+    c.TickAll();
+    c.Stabilize();
+  }
+  EXPECT_EQ(c.node(1).role(), Role::kFollower) << "still leader after an election timeout";
+  EXPECT_EQ(c.node(1).leader(), kNoNode);
+  c.TickAndStabilize(40);
+  const NodeId leader = c.Leader();
+  EXPECT_TRUE(leader == 2 || leader == 3);
+}
+
+TEST(RaftElection, WithoutCheckQuorumAnIsolatedLeaderStaysLeader) {
+  RaftTestCluster c(3, [](Config& cfg) { cfg.check_quorum = false; });
+  c.Elect(1);
+  c.Isolate(1);
+  c.TickAndStabilize(50);
+  EXPECT_EQ(c.node(1).role(), Role::kLeader);
+}
+
+TEST(RaftElection, FollowersWithALiveLeaderIgnoreVoteRequests) {
+  RaftTestCluster c(3, [](Config& cfg) { cfg.pre_vote = false; });
+  c.Elect(1);
+  c.node(3).Campaign();  // term 3, without a pre-vote
+  c.Stabilize();
+  EXPECT_EQ(c.node(2).term(), 2u) << "node 2 should not even adopt the higher term";
+  EXPECT_EQ(c.node(2).hard_state().vote, 1u);
+  EXPECT_EQ(c.node(2).drop_counters().at("vote_while_leader_alive"), 1u);
+  EXPECT_EQ(c.node(1).role(), Role::kLeader);
+}
+
+TEST(RaftElection, PreCandidateRejoinsItsLeaderOnHeartbeat) {
+  RaftTestCluster c(3);
+  c.Elect(1);
+  c.node(3).Campaign();
+  c.Stabilize();
+  EXPECT_EQ(c.node(3).role(), Role::kPreCandidate);
+  EXPECT_EQ(c.node(1).role(), Role::kLeader);
+  c.TickAndStabilize(1);  // heartbeat
+  EXPECT_EQ(c.node(3).role(), Role::kFollower);
+  EXPECT_EQ(c.node(3).leader(), 1u);
+  EXPECT_EQ(c.node(3).term(), 2u);
+}
+
+TEST(RaftElection, VoteDeniedToCandidateWithStaleLog) {
+  RaftTestCluster c(3, ClassicRaft);
+  c.Elect(1);
+  c.Isolate(3);
+  ASSERT_TRUE(c.ProposeAndStabilize(1, "committed").ok());  // on 1 and 2 only
+  c.Heal();
+  c.Isolate(1);
+  c.node(3).Campaign();
+  c.Stabilize();
+  EXPECT_NE(c.node(3).role(), Role::kLeader) << "node 2 must refuse a log missing an entry";
+}
+
+TEST(RaftElection, UnsafeVoteWithoutLogCheckElectsLeaderMissingCommittedEntry) {
+  RaftTestCluster c(3, [](Config& cfg) {
+    ClassicRaft(cfg);
+    cfg.unsafe.vote_without_log_check = true;
+  });
+  c.Elect(1);
+  c.Isolate(3);
+  ASSERT_TRUE(c.ProposeAndStabilize(1, "committed").ok());
+  const Index committed = c.node(1).commit_index();
+  c.Heal();
+  c.Isolate(1);
+  c.node(3).Campaign();
+  c.Stabilize();
+  ASSERT_EQ(c.node(3).role(), Role::kLeader);
+  EXPECT_LT(c.node(3).last_index(), committed + 1) << "the new leader lacks a committed entry";
+}
+
+TEST(RaftElection, SafetyHoldsUnderRandomPartitions) {
+  // One leader per term and identical applied entries at every index, over
+  // many seeded runs of partitions, heals and proposals.
+  for (uint64_t seed = 1; seed <= 8; ++seed) {
+    RaftTestCluster c(5, nullptr, seed);
+    Rng rng(seed);
+    std::map<Term, NodeId> leader_of_term;
+    for (int step = 0; step < 300; ++step) {
+      if (rng.Chance(0.05)) {
+        c.Heal();
+        c.Isolate(static_cast<NodeId>(rng.UniformInt(1, 5)));
+      }
+      if (rng.Chance(0.05)) c.Heal();
+      c.TickAll();
+      const NodeId leader = c.Leader();
+      if (leader != kNoNode) (void)c.node(leader).Propose("v" + std::to_string(step));
+      c.Stabilize();
+      for (NodeId id : c.ids()) {
+        if (c.node(id).role() != Role::kLeader) continue;
+        auto [it, inserted] = leader_of_term.emplace(c.node(id).term(), id);
+        ASSERT_EQ(it->second, id) << "two leaders in term " << it->first << " seed " << seed;
+      }
+    }
+    std::map<Index, Entry> applied;
+    for (NodeId id : c.ids()) {
+      for (const Entry& e : c.applied(id)) {
+        auto [it, inserted] = applied.emplace(e.index, e);
+        ASSERT_EQ(it->second, e) << "divergent entry at " << e.index << " seed " << seed;
+      }
+    }
+    EXPECT_GT(applied.size(), 50u) << "no progress with seed " << seed;
+  }
+}
+
+}  // namespace
+}  // namespace baton::raft
