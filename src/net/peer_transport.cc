@@ -33,6 +33,8 @@ using boost::system::error_code;
 
 constexpr auto kUse = asio::as_tuple(asio::use_awaitable);
 constexpr size_t kMaxWriteBatchBytes = 1 << 20;
+// A hello is tiny; before a peer is authenticated it may not make us allocate more.
+constexpr uint32_t kMaxHelloBytes = 4096;
 
 std::chrono::nanoseconds ToChrono(Duration d) {
   return std::chrono::nanoseconds(std::max<int64_t>(d.nanos(), 0));
@@ -364,7 +366,7 @@ struct PeerTransport::Impl {
     const std::vector<std::string> hello_frame(1, self->HelloFrame());
     auto [wec, wn] = co_await link->Write(hello_frame);
     if (wec) co_return Status::Unavailable("send hello: " + wec.message());
-    Result<Frame> reply = co_await link->Read(self->options.max_frame_bytes);
+    Result<Frame> reply = co_await link->Read(kMaxHelloBytes);
     if (!reply.has_value()) co_return reply.error();
     const Status ok = self->CheckHello(HelloOf(*reply), *link, expected);
     if (!ok.ok()) {
@@ -517,7 +519,7 @@ struct PeerTransport::Impl {
         co_return nullptr;
       }
     }
-    Result<Frame> first = co_await link->Read(self->options.max_frame_bytes);
+    Result<Frame> first = co_await link->Read(kMaxHelloBytes);
     if (self->closed) co_return nullptr;
     if (!first.has_value()) {
       self->CountAndLogReadError(first.error(), remote);

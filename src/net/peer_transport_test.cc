@@ -342,6 +342,59 @@ std::string HelloFrom(NodeId id) {
   return EncodeFrame(FrameType::kHello, EncodeHello({"test-cluster", id, NodeName(id)}));
 }
 
+TEST_F(PeerTransportTest, FollowsAPeerToItsNewAddress) {
+  Node& a = Start(Options(1));
+  Node* b = &Start(Options(2));
+  Connect({&a, b});
+  ASSERT_TRUE(a.transport->Send(2, "old home"));
+  ASSERT_TRUE(RunUntil([&] { return b->Got(1, "old home"); }));
+
+  nodes_.pop_back();  // b moves: a new transport on another port
+  b = &Start(Options(2), {a.address()});
+  a.transport->SetPeer(b->address());
+  ASSERT_TRUE(RunUntil([&] { return a.peer(2).connected; }));
+  ASSERT_TRUE(a.transport->Send(2, "new home"));
+  ASSERT_TRUE(RunUntil([&] { return b->Got(1, "new home"); }));
+}
+
+TEST_F(PeerTransportTest, RemovedPeerCanNeitherReceiveNorSend) {
+  Node& a = Start(Options(1));
+  Node& b = Start(Options(2));
+  Connect({&a, &b});
+  ASSERT_TRUE(b.transport->Send(1, "first"));
+  ASSERT_TRUE(RunUntil([&] { return a.Got(2, "first"); }));
+
+  a.transport->RemovePeer(2);
+  EXPECT_FALSE(a.transport->peer_metrics(2).has_value());
+  EXPECT_FALSE(a.transport->Send(2, "to a stranger"));
+  EXPECT_EQ(a.transport->metrics().sends_to_unknown_peer, 1u);
+  ASSERT_TRUE(RunUntil([&] { return a.transport->metrics().hello_rejections >= 1; }))
+      << "b redials and a refuses the unknown id";
+  ASSERT_TRUE(b.transport->Send(1, "second"));
+  RunFor(Duration::Millis(100));
+  EXPECT_FALSE(a.Got(2, "second"));
+}
+
+TEST_F(PeerTransportTest, SilentConnectionsAreClosedByTheirDeadlines) {
+  TransportOptions o = Options(1);
+  o.handshake_timeout = Duration::Millis(200);
+  Node& tls = Start(o);
+  RawClient mute(tls.port());  // never starts the TLS handshake
+  ASSERT_TRUE(RunUntil(
+      [&] { return mute.ServerClosed() && tls.transport->metrics().handshake_failures == 1; }));
+
+  TransportOptions p = PlaintextOptions(2);
+  p.ping_interval = Duration::Millis(50);
+  p.idle_timeout = Duration::Millis(300);
+  Node& plain = Start(p, {{3, NodeName(3), Local(1)}});
+  RawClient idle(plain.port());
+  idle.Write(HelloFrom(3));  // authenticates, then says nothing more
+  const Instant start = loop_.Now();
+  ASSERT_TRUE(RunUntil([&] { return idle.ServerClosed(); }));
+  EXPECT_GE(loop_.Now() - start, Duration::Millis(300));
+  EXPECT_EQ(plain.transport->metrics().malformed_frames, 0u);
+}
+
 struct BadInput {
   const char* name;
   bool after_hello;  // authenticate first, so the bad bytes hit the framing layer
