@@ -1,0 +1,231 @@
+// Scenario tests for CheckState, in the style of etcd-raft's datadriven
+// tests: each testdata/check_state/*.txt file is a story of commands, each
+// followed by "----" and the output it must produce. Run with
+// BATON_REWRITE=1 to rewrite the expected outputs, then review the diff.
+//
+// Commands (times are offsets from the check's start, e.g. "1500ms"):
+//   new [interval=D] [timeout=D] [rise=N] [fall=N] [jitter=D] [start_period=D]
+//       [kind=liveness|readiness|deep] [seed=N]
+//   tick at=D
+//   result <probe-id> ok|fail at=D [latency=D] [output=WORD]
+//   status
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "detect/check_state.h"
+
+namespace baton::detect {
+namespace {
+
+std::string Format(Instant t) { return Duration::Nanos(t.nanos()).ToString(); }
+
+std::string TransitionName(Transition t) {
+  switch (t) {
+    case Transition::kUnchanged:
+      return "unchanged";
+    case Transition::kChanged:
+      return "changed";
+    case Transition::kPending:
+      return "pending";
+  }
+  return "invalid";
+}
+
+class Scenario {
+ public:
+  // Runs one command line; returns its output lines, or an "error: ..." line.
+  std::vector<std::string> Run(const std::string& line) {
+    std::istringstream in(line);
+    std::string verb;
+    in >> verb;
+    std::vector<std::string> positional;
+    std::map<std::string, std::string> args;
+    for (std::string word; in >> word;) {
+      const size_t eq = word.find('=');
+      if (eq == std::string::npos) {
+        positional.push_back(word);
+      } else {
+        args[word.substr(0, eq)] = word.substr(eq + 1);
+      }
+    }
+    if (verb == "new") return New(args);
+    if (!check_) return {"error: no check; use new first"};
+    if (verb == "tick") return Tick(At(args["at"]));
+    if (verb == "result") return Result(positional, args);
+    if (verb == "status") return Status();
+    return {"error: unknown command " + verb};
+  }
+
+ private:
+  static Instant At(const std::string& text) {
+    Duration d;
+    EXPECT_TRUE(ParseDuration(text, &d)) << "bad duration: " << text;
+    return Instant() + d;
+  }
+
+  std::vector<std::string> New(std::map<std::string, std::string>& args) {
+    CheckConfig config;
+    config.jitter = Duration::Zero();
+    auto duration = [&](const char* key, Duration* field) {
+      if (args.contains(key)) {
+        EXPECT_TRUE(ParseDuration(args[key], field)) << key;
+      }
+    };
+    duration("interval", &config.interval);
+    duration("timeout", &config.timeout);
+    duration("jitter", &config.jitter);
+    duration("start_period", &config.start_period);
+    if (args.contains("rise")) config.rise = std::stoi(args["rise"]);
+    if (args.contains("fall")) config.fall = std::stoi(args["fall"]);
+    if (args["kind"] == "liveness") config.kind = CheckKind::kLiveness;
+    if (args["kind"] == "deep") config.kind = CheckKind::kDeep;
+    const baton::Status valid = config.Validate();
+    if (!valid.ok()) return {"error: " + valid.ToString()};
+    rng_ = std::make_unique<Rng>(args.contains("seed") ? std::stoull(args["seed"]) : 1);
+    check_ = std::make_unique<CheckState>("db-1", config, *rng_, Instant());
+    return {"next probe at " + Format(check_->NextWakeup())};
+  }
+
+  std::vector<std::string> Tick(Instant now) {
+    const TickResult tick = check_->Tick(now);
+    std::vector<std::string> out;
+    if (tick.transition != Transition::kUnchanged) {
+      out.push_back("timeout: " + Judged(tick.transition));
+    }
+    if (tick.probe) {
+      out.push_back("probe " + std::to_string(tick.probe->id) + " deadline " +
+                    Format(tick.probe->deadline));
+    }
+    AppendEvents(out);
+    if (out.empty()) out.push_back("nothing; next wakeup " + Format(check_->NextWakeup()));
+    return out;
+  }
+
+  std::vector<std::string> Result(const std::vector<std::string>& positional,
+                                  std::map<std::string, std::string>& args) {
+    if (positional.size() != 2) return {"error: result <probe-id> ok|fail at=D"};
+    ProbeResult result{.ok = positional[1] == "ok", .latency = {}, .output = args["output"]};
+    if (args.contains("latency")) {
+      EXPECT_TRUE(ParseDuration(args["latency"], &result.latency));
+    }
+    const uint64_t late_before = check_->stats().late_results;
+    const Transition t = check_->OnResult(std::stoull(positional[0]), result, At(args["at"]));
+    std::vector<std::string> out = {Judged(t)};
+    if (check_->stats().late_results > late_before) out[0] += " (late result ignored)";
+    AppendEvents(out);
+    return out;
+  }
+
+  std::vector<std::string> Status() {
+    const CheckStats& s = check_->stats();
+    return {
+        "health=" + std::string(HealthName(check_->health())) +
+            " successes_in_row=" + std::to_string(check_->successes_in_row()) +
+            " failures_in_row=" + std::to_string(check_->failures_in_row()) +
+            " last_latency=" + check_->last_latency().ToString(),
+        "probes=" + std::to_string(s.probes_started) + " successes=" + std::to_string(s.successes) +
+            " failures=" + std::to_string(s.failures) + " timeouts=" + std::to_string(s.timeouts) +
+            " late=" + std::to_string(s.late_results) +
+            " ignored=" + std::to_string(s.ignored_failures)};
+  }
+
+  std::string Judged(Transition t) const {
+    return TransitionName(t) + " health=" + std::string(HealthName(check_->health()));
+  }
+
+  void AppendEvents(std::vector<std::string>& out) {
+    for (const Event& e : check_->TakeEvents()) {
+      out.push_back("event at " + Format(e.time) + ": " + e.ToString());
+    }
+  }
+
+  std::unique_ptr<Rng> rng_;
+  std::unique_ptr<CheckState> check_;
+};
+
+struct Block {
+  std::vector<std::string> comments;
+  std::string command;
+  std::vector<std::string> expected;
+};
+
+std::vector<Block> Parse(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::vector<Block> blocks;
+  Block block;
+  bool in_output = false;
+  for (std::string line; std::getline(in, line);) {
+    if (in_output) {
+      if (line.empty()) {
+        blocks.push_back(std::exchange(block, {}));
+        in_output = false;
+      } else {
+        block.expected.push_back(line);
+      }
+    } else if (line.empty()) {
+      continue;
+    } else if (line[0] == '#') {
+      block.comments.push_back(line);
+    } else if (line == "----") {
+      in_output = true;
+    } else {
+      block.command = line;
+    }
+  }
+  if (in_output) blocks.push_back(block);
+  return blocks;
+}
+
+void Write(const std::filesystem::path& path, const std::vector<Block>& blocks) {
+  std::ofstream out(path);
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    if (i > 0) out << "\n";
+    for (const std::string& c : blocks[i].comments) out << c << "\n";
+    out << blocks[i].command << "\n----\n";
+    for (const std::string& e : blocks[i].expected) out << e << "\n";
+  }
+}
+
+std::vector<std::filesystem::path> ScenarioFiles() {
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(BATON_DETECT_TESTDATA "/check_state")) {
+    if (entry.path().extension() == ".txt") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+TEST(CheckStateScenarioTest, AllScenariosProduceTheirExpectedOutput) {
+  const bool rewrite = std::getenv("BATON_REWRITE") != nullptr;
+  const std::vector<std::filesystem::path> files = ScenarioFiles();
+  ASSERT_FALSE(files.empty());
+  for (const auto& path : files) {
+    SCOPED_TRACE(path.filename().string());
+    std::vector<Block> blocks = Parse(path);
+    ASSERT_FALSE(blocks.empty());
+    Scenario scenario;
+    for (Block& block : blocks) {
+      const std::vector<std::string> actual = scenario.Run(block.command);
+      if (rewrite) {
+        block.expected = actual;
+      } else {
+        EXPECT_EQ(actual, block.expected) << "command: " << block.command;
+      }
+    }
+    if (rewrite) Write(path, blocks);
+  }
+}
+
+}  // namespace
+}  // namespace baton::detect
