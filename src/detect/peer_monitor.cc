@@ -64,7 +64,7 @@ void PeerMonitor::Tick(Instant now) {
   }
 }
 
-Instant PeerMonitor::NextTick() const {
+Instant PeerMonitor::NextWakeup() const {
   Instant next = Instant::FromNanos(INT64_MAX);
   for (const auto& [peer, state] : peers_) {
     if (!state.suspected) next = std::min(next, state.detector->SuspectAt());

@@ -4,7 +4,7 @@
 // subjective down, per peer). Pure: arrivals and time are passed in.
 //
 // Driver loop: Heartbeat(peer, now) on every heartbeat; Tick(now) at least
-// at NextTick(); TakeEvents() after either. A peer recovers ("-suspect") on
+// at NextWakeup(); TakeEvents() after either. A peer recovers ("-suspect") on
 // the heartbeat that clears its suspicion; it becomes suspected ("+suspect")
 // on the first Tick at or after its detector's SuspectAt(). Not thread-safe.
 #pragma once
@@ -62,7 +62,7 @@ class PeerMonitor {
 
   // The earliest SuspectAt() among peers not yet suspected: the latest
   // instant at which Tick must run again. Instant::FromNanos(INT64_MAX) if none.
-  Instant NextTick() const;
+  Instant NextWakeup() const;
 
   // Every watched peer, ordered by name, judged at `now`.
   std::vector<PeerStatus> Status(Instant now) const;

@@ -23,7 +23,7 @@ TEST(PeerMonitorTest, ASilentPeerIsSuspectedOnceThenRecoversOnAHeartbeat) {
   PeerMonitor monitor(ThreeMissedIntervals());
   monitor.AddPeer("node-b", At(0));
   monitor.Heartbeat("node-b", At(100));
-  EXPECT_EQ(monitor.NextTick(), At(400));
+  EXPECT_EQ(monitor.NextWakeup(), At(400));
   monitor.Tick(At(399));
   EXPECT_TRUE(monitor.TakeEvents().empty());
 
@@ -33,7 +33,7 @@ TEST(PeerMonitorTest, ASilentPeerIsSuspectedOnceThenRecoversOnAHeartbeat) {
   EXPECT_EQ(events[0].ToString(), "+suspect node-b suspicion=3.20 silence=320ms");
   EXPECT_EQ(events[0].time, At(420));
   // Suspected peers do not wake the driver and are not reported again.
-  EXPECT_EQ(monitor.NextTick(), Instant::FromNanos(INT64_MAX));
+  EXPECT_EQ(monitor.NextWakeup(), Instant::FromNanos(INT64_MAX));
   monitor.Tick(At(900));
   EXPECT_TRUE(monitor.TakeEvents().empty());
 
@@ -42,7 +42,7 @@ TEST(PeerMonitorTest, ASilentPeerIsSuspectedOnceThenRecoversOnAHeartbeat) {
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].ToString(), "-suspect node-b silence=900ms");
   EXPECT_EQ(events[0].time, At(1000));
-  EXPECT_EQ(monitor.NextTick(), At(1300));
+  EXPECT_EQ(monitor.NextWakeup(), At(1300));
   EXPECT_EQ(monitor.stats().suspicions, 1u);
   EXPECT_EQ(monitor.stats().recoveries, 1u);
   EXPECT_EQ(monitor.stats().heartbeats, 2u);
@@ -51,7 +51,7 @@ TEST(PeerMonitorTest, ASilentPeerIsSuspectedOnceThenRecoversOnAHeartbeat) {
 TEST(PeerMonitorTest, APeerNeverHeardFromIsSuspectedFromWhenItWasAdded) {
   PeerMonitor monitor(ThreeMissedIntervals());
   monitor.AddPeer("node-c", At(50));
-  EXPECT_EQ(monitor.NextTick(), At(350));
+  EXPECT_EQ(monitor.NextWakeup(), At(350));
   monitor.Tick(At(350));
   const std::vector<Event> events = monitor.TakeEvents();
   ASSERT_EQ(events.size(), 1u);
@@ -78,7 +78,7 @@ TEST(PeerMonitorTest, ReportsEachPeerSeparately) {
   EXPECT_EQ(status[1].peer, "node-c");
   EXPECT_DOUBLE_EQ(status[1].suspicion, 5.5);
   EXPECT_TRUE(status[1].suspected);
-  EXPECT_EQ(monitor.NextTick(), At(800));  // node-b's; node-c is already suspected
+  EXPECT_EQ(monitor.NextWakeup(), At(800));  // node-b's; node-c is already suspected
 }
 
 TEST(PeerMonitorTest, HeartbeatsFromUnwatchedPeersAreDroppedAndCounted) {
@@ -94,7 +94,7 @@ TEST(PeerMonitorTest, HeartbeatsFromUnwatchedPeersAreDroppedAndCounted) {
   monitor.Tick(At(10'000));
   EXPECT_TRUE(monitor.TakeEvents().empty());
   EXPECT_TRUE(monitor.Status(At(10'000)).empty());
-  EXPECT_EQ(monitor.NextTick(), Instant::FromNanos(INT64_MAX));
+  EXPECT_EQ(monitor.NextWakeup(), Instant::FromNanos(INT64_MAX));
 }
 
 TEST(PeerMonitorTest, WorksWithPhiAccrual) {
@@ -108,7 +108,7 @@ TEST(PeerMonitorTest, WorksWithPhiAccrual) {
   });
   monitor.AddPeer("node-b", At(0));
   for (int ms = 100; ms <= 5000; ms += 100) monitor.Heartbeat("node-b", At(ms));
-  const Instant suspect_at = monitor.NextTick();
+  const Instant suspect_at = monitor.NextWakeup();
   EXPECT_GT(suspect_at, At(5100));
   EXPECT_LT(suspect_at, At(5300));
   monitor.Tick(suspect_at - Duration::Nanos(1));
