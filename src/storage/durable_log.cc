@@ -167,7 +167,13 @@ Status DurableLog::Write(const raft::Ready& ready) {
         << ", " << LastIndex(state_) << "]";
     for (size_t i = 0; i < ready.entries.size(); ++i) {
       BATON_CHECK(ready.entries[i].index == first + i) << "entries are not contiguous";
-      AppendTyped(&batch, RecordType::kEntry, raft::EncodeEntry(ready.entries[i]));
+      const std::string encoded = raft::EncodeEntry(ready.entries[i]);
+      if (encoded.size() > raft::kMaxEncodedBytes) {
+        return Status::InvalidArgument("entry " + std::to_string(first + i) + " of " +
+                                       std::to_string(encoded.size()) +
+                                       " bytes is larger than a record may be");
+      }
+      AppendTyped(&batch, RecordType::kEntry, encoded);
     }
   }
   if (ready.hard_state) {
@@ -210,8 +216,13 @@ Status DurableLog::SaveSnapshot(const raft::Snapshot& snapshot) {
                                    " is not newer than the one at " +
                                    std::to_string(state_.snapshot.meta.index));
   }
+  const std::string encoded = raft::EncodeSnapshot(snapshot);
+  if (encoded.size() > raft::kMaxEncodedBytes) {
+    return Status::InvalidArgument("snapshot of " + std::to_string(encoded.size()) +
+                                   " bytes is larger than a record may be");
+  }
   std::string file;
-  AppendTyped(&file, RecordType::kSnapshot, raft::EncodeSnapshot(snapshot));
+  AppendTyped(&file, RecordType::kSnapshot, encoded);
   BATON_RETURN_IF_ERROR(Fail(WriteFileAtomically(dir_, kSnapshotFile, file)));
   metrics_.bytes_written += file.size();
   metrics_.snapshots_saved++;

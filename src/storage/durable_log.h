@@ -78,7 +78,9 @@ class DurableLog {
   const raft::RestoredState& state() const { return state_; }
 
   // Persists ready.snapshot (durably, see SaveSnapshot), then ready.entries
-  // and ready.hard_state (written, not yet synced).
+  // and ready.hard_state (written, not yet synced). InvalidArgument, with
+  // nothing written, for an entry whose encoding exceeds
+  // raft::kMaxEncodedBytes (it could never be read back).
   // REQUIRES: ready.entries are contiguous and start in
   // (snapshot index, last index + 1]: what raft::RawNode hands out.
   Status Write(const raft::Ready& ready);
@@ -90,7 +92,8 @@ class DurableLog {
 
   // Installs `snapshot` as the newest snapshot (atomically and durably) and
   // compacts the log to the entries after it. InvalidArgument unless
-  // snapshot.meta.index is above the current snapshot's.
+  // snapshot.meta.index is above the current snapshot's and the encoded
+  // snapshot fits raft::kMaxEncodedBytes.
   Status SaveSnapshot(const raft::Snapshot& snapshot);
 
   const StorageMetrics& metrics() const { return metrics_; }

@@ -203,6 +203,22 @@ TEST_F(DurableLogTest, AnOlderSnapshotIsRejected) {
   EXPECT_TRUE(log->SaveSnapshot(MakeSnapshot(2, 1)).IsInvalidArgument());
 }
 
+TEST_F(DurableLogTest, WhatCouldNotBeReadBackIsRefusedUpFront) {
+  auto log = OpenOrDie();
+  Snapshot huge = MakeSnapshot(1, 1);
+  huge.data.assign(raft::kMaxEncodedBytes, 's');
+  EXPECT_TRUE(log->SaveSnapshot(huge).IsInvalidArgument());
+  Entry big = MakeEntry(1, 1);
+  big.data = std::move(huge.data);
+  EXPECT_TRUE(log->Write(MakeReady({big})).IsInvalidArgument());
+  // Neither left a trace, and the log still works.
+  EXPECT_TRUE(log->state().snapshot.empty());
+  EXPECT_TRUE(log->state().entries.empty());
+  ASSERT_TRUE(log->Append(MakeReady({MakeEntry(1, 1)})).ok());
+  log.reset();
+  EXPECT_EQ(OpenOrDie()->state().entries, MakeEntries(1, 1, 1));
+}
+
 // The tail-recovery property: a crash may cut the last record anywhere or
 // leave any of its bytes wrong; either way the log reopens to exactly the
 // records before it, and the damaged bytes are cut off the file.
