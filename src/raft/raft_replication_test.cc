@@ -96,10 +96,15 @@ TEST(RaftReplication, FastBacktrackingSkipsAConflictingTermInFewRoundTrips) {
   c.Stabilize();
   ASSERT_EQ(c.node(3).last_index(), 54u);
   c.TickAndStabilize(30);  // node 3 steps down; 1 or 2 takes over
-  const NodeId leader = c.Leader();
-  ASSERT_TRUE(leader == 1 || leader == 2);
-  for (int i = 0; i < 60; ++i) ASSERT_TRUE(c.node(leader).Propose("kept").ok());
+  const NodeId first = c.Leader();
+  ASSERT_TRUE(first == 1 || first == 2);
+  for (int i = 0; i < 60; ++i) ASSERT_TRUE(c.node(first).Propose("kept").ok());
   c.Stabilize();
+  // A fresh leader starts probing 3 from its own last index.
+  const NodeId leader = first == 1 ? 2 : 1;
+  ASSERT_TRUE(c.node(first).TransferLeadership(leader).ok());
+  c.Stabilize();
+  ASSERT_EQ(c.node(leader).role(), Role::kLeader);
   size_t rejects = 0;
   c.SetFilter([&](Message& m) {
     if (m.type == MessageType::kAppendResponse && m.from == 3 && m.reject) ++rejects;
