@@ -9,6 +9,7 @@
 // on the first Tick at or after its detector's SuspectAt(). Not thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
