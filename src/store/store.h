@@ -1,19 +1,23 @@
 // Store: the client view of the cluster store, as the agent and the failover
-// controller use it. Two implementations are planned: the embedded one (a
-// proposal through Raft, completed when the entry is applied to StateMachine)
-// and an etcd backend. Both honour this contract:
+// controller use it. Implementations: LocalStore (one replica, no Raft; for
+// tests and single-node use), the embedded one (a proposal through Raft,
+// completed when the entry is applied to StateMachine) and an etcd backend.
+// All honour this contract:
 //
-// - Every operation is asynchronous: it returns at once and later calls its
-//   callback exactly once, on the implementation's event loop thread, with a
-//   value or a Status (Unavailable: no quorum or not connected; Timeout;
-//   NotFound: unknown lease; InvalidArgument; Aborted: cancelled at shutdown).
+// - Every operation is asynchronous: it calls its callback exactly once, on
+//   the implementation's event loop thread, with a value or a Status
+//   (Unavailable: no quorum or not connected; Timeout; NotFound: unknown
+//   lease; InvalidArgument; Aborted: cancelled at shutdown). The callback may
+//   run before the call returns (LocalStore does); callers must not assume
+//   either order.
 // - Writes complete only after they are committed and applied; a completed
 //   write is visible to every later read on any client (linearizable).
 // - Revisions, versions, leases and events mean what kv.h and
 //   state_machine.h say, whichever backend is used.
 // - A Watch callback runs once per batch of events, in revision order, with no
 //   gaps; an error (IsCompacted, Aborted for a slow watcher, Unavailable) ends
-//   the watch and is the last call. Cancel stops further calls.
+//   the watch and is the last call; the client then re-watches from the
+//   revision after the last event it received. Cancel stops further calls.
 //
 // The Store must outlive every pending operation. Not thread-safe: call it
 // from its event loop.
