@@ -106,6 +106,9 @@ Status RaftImpl::Validate(const Message& m) const {
   if (m.from == kNoNode || m.from == config_.id) {
     return Status::InvalidArgument("message from node 0 or from itself");
   }
+  if (m.term == std::numeric_limits<Term>::max()) {
+    return Status::InvalidArgument("term at its limit");  // no election could follow it
+  }
   if (m.type == MessageType::kAppend) {
     if (m.log_term > m.term) return Status::InvalidArgument("append: prev term beyond term");
     if (m.index > std::numeric_limits<Index>::max() - m.entries.size()) {
