@@ -31,6 +31,7 @@ struct Cluster::Node {
   std::map<uint64_t, int> write_waiters;               // op id -> client
   std::map<uint64_t, int> read_waiters;                // op id -> client, before its ReadState
   std::vector<std::pair<raft::ReadState, int>> reads;  // ReadStates waiting for apply
+  std::optional<Instant> restart_at;
   raft::Term leader_term_seen = 0;
   raft::SoftState soft;
 };
@@ -81,7 +82,7 @@ void Cluster::RunUntil(Instant until) {
 }
 
 bool Cluster::DispatchNext(Instant until) {
-  enum class What { kNone, kSync, kMessage, kTick, kClient } what = What::kNone;
+  enum class What { kNone, kRestart, kSync, kMessage, kTick, kClient } what = What::kNone;
   Instant best = until;
   size_t who = 0;
   auto consider = [&](Instant at, What kind, size_t index) {
@@ -91,6 +92,9 @@ bool Cluster::DispatchNext(Instant until) {
       who = index;
     }
   };
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    if (nodes_[i]->restart_at) consider(*nodes_[i]->restart_at, What::kRestart, i);
+  }
   for (size_t i = 0; i < nodes_.size(); ++i) {
     if (nodes_[i]->up && nodes_[i]->disk.syncing())
       consider(nodes_[i]->disk.sync_done(), What::kSync, i);
@@ -110,6 +114,9 @@ bool Cluster::DispatchNext(Instant until) {
   if (what == What::kNone) return false;
   now_ = std::max(now_, best);
   switch (what) {
+    case What::kRestart:
+      Restart(nodes_[who]->id);
+      break;
     case What::kSync:
       CompleteSync(*nodes_[who]);
       break;
@@ -227,8 +234,10 @@ void Cluster::CompleteSync(Node& node) {
   }
 }
 
+// Applies before sending (both only need the write to be durable), so that a
+// BUGGIFY crash can fall between them: the leader has applied a commit but
+// its followers never hear of it.
 void Cluster::Finish(Node& node, const raft::Ready& ready) {
-  for (const raft::Message& m : ready.messages) network_.Send(m, now_, rng_);
   if (ready.snapshot) {
     auto kv = KvStore::DecodeSnapshot(ready.snapshot->data);
     BATON_CHECK(kv.has_value()) << kv.error().ToString();
@@ -240,6 +249,12 @@ void Cluster::Finish(Node& node, const raft::Ready& ready) {
           std::to_string(node.applied));
   }
   for (const raft::Entry& entry : ready.committed_entries) Apply(node, entry);
+  if ((!ready.committed_entries.empty() || !ready.entries.empty()) &&
+      node.raft->role() == raft::Role::kLeader && rng_.Chance(params_.crash_leader_before_send)) {
+    Crash(node.id, Duration::Nanos(rng_.UniformInt(1, params_.downtime_max.nanos())));
+    return;
+  }
+  for (const raft::Message& m : ready.messages) network_.Send(m, now_, rng_);
   for (const raft::ReadState& rs : ready.read_states) {
     auto it = node.read_waiters.find(rs.context);
     if (it == node.read_waiters.end()) continue;
@@ -343,9 +358,16 @@ void Cluster::Crash(raft::NodeId id) {
   node.soft = raft::SoftState{};
 }
 
+void Cluster::Crash(raft::NodeId id, Duration downtime) {
+  if (!N(id).up) return;
+  Crash(id);
+  N(id).restart_at = now_ + downtime;
+}
+
 void Cluster::Restart(raft::NodeId id) {
   Node& node = N(id);
   if (node.up) return;
+  node.restart_at.reset();
   const DiskState& disk = node.disk.synced();
   raft::RestoredState state{disk.hard_state, disk.snapshot, disk.entries};
   node.rng = std::make_unique<Rng>(rng_.Fork());
@@ -440,9 +462,12 @@ void Cluster::NewOp(Client& client) {
             : roll < 3   ? KvOpKind::kGet
             : roll < 5   ? KvOpKind::kPut
                          : KvOpKind::kAppend;
-  op.key = "k" + std::to_string(rng_.UniformInt(1, params_.keys));
+  // Appended piecewise: g++ 12 -O3 warns falsely on `"k" + std::to_string(...)`.
+  op.key = "k";
+  op.key += std::to_string(rng_.UniformInt(1, params_.keys));
   if (op.kind != KvOpKind::kGet) {
-    op.value = "c" + std::to_string(client.id) + "." + std::to_string(++client.seq) + ";";
+    op.value = "c";
+    op.value += std::to_string(client.id) + "." + std::to_string(++client.seq) + ";";
   }
   op.invoke = now_;
   client.deadline = now_ + params_.client_timeout;

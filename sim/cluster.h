@@ -55,10 +55,14 @@ class Cluster {
   void RunUntil(Instant until);
   Instant now() const { return now_; }
 
-  // Faults.
+  // Faults. Crash(id, downtime) also schedules the restart; Restart brings
+  // a node back at once (and cancels a scheduled restart).
   void Crash(raft::NodeId id);
+  void Crash(raft::NodeId id, Duration downtime);
   void Restart(raft::NodeId id);
   bool up(raft::NodeId id) const;
+  // Turns off the BUGGIFY crash point (for the liveness phase).
+  void DisableBuggify() { params_.crash_leader_before_send = 0; }
   SimNetwork& network() { return network_; }
   // Calls Trace; for the fault policy's own events.
   void Note(const std::string& text) { Trace(text); }

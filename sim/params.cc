@@ -27,6 +27,8 @@ raft::Config SimParams::RaftConfig(raft::NodeId id) const {
   config.heartbeat_ticks = heartbeat_ticks;
   config.pre_vote = pre_vote;
   config.check_quorum = check_quorum;
+  config.max_entries_per_append = max_entries_per_append;
+  config.max_inflight_appends = max_inflight_appends;
   config.unsafe = unsafe;
   return config;
 }
@@ -47,6 +49,10 @@ SimParams DrawParams(Rng& rng, int nodes) {
   p.nodes = nodes;
   p.pre_vote = rng.Chance(0.8);
   p.check_quorum = rng.Chance(0.8);
+  if (rng.Chance(0.5)) {
+    p.max_entries_per_append = static_cast<size_t>(rng.UniformInt(1, 8));
+    p.max_inflight_appends = static_cast<size_t>(rng.UniformInt(1, 8));
+  }
 
   p.network.latency_min = Duration::Micros(rng.UniformInt(50, 1000));
   p.network.latency_max = p.network.latency_min + Millis(rng, 0, 20);
@@ -71,8 +77,12 @@ SimParams DrawParams(Rng& rng, int nodes) {
     if (p.partition_kinds.empty()) p.partition_kinds.push_back(PartitionKind::kIsolateOne);
   }
   if (!rng.Chance(0.2)) {
-    p.crash_interval_mean = Millis(rng, 100, 2000);
-    p.downtime_max = Millis(rng, 10, 1000);
+    // Some runs crash often with short downtimes: the Figure 8 histories.
+    const bool heavy = rng.Chance(0.3);
+    p.crash_interval_mean = heavy ? Millis(rng, 30, 300) : Millis(rng, 100, 2000);
+    p.downtime_max = heavy ? Millis(rng, 10, 300) : Millis(rng, 10, 1000);
+    p.crash_leader_bias = rng.UniformDouble();
+    p.crash_leader_before_send = heavy ? rng.UniformDouble() * 0.2 : 0;
   }
 
   p.clients = static_cast<int>(rng.UniformInt(1, 4));
@@ -88,9 +98,11 @@ std::string SimParams::ToString() const {
   char buf[512];
   std::snprintf(buf, sizeof(buf),
                 "nodes=%d tick=%s election_ticks=%d heartbeat_ticks=%d pre_vote=%d "
-                "check_quorum=%d unsafe_commit_previous_term=%d unsafe_vote_without_log_check=%d\n",
+                "check_quorum=%d max_entries_per_append=%zu max_inflight_appends=%zu\n"
+                "unsafe_commit_previous_term=%d unsafe_vote_without_log_check=%d\n",
                 nodes, tick.ToString().c_str(), election_ticks, heartbeat_ticks, pre_vote,
-                check_quorum, unsafe.commit_previous_term_by_count, unsafe.vote_without_log_check);
+                check_quorum, max_entries_per_append, max_inflight_appends,
+                unsafe.commit_previous_term_by_count, unsafe.vote_without_log_check);
   out += buf;
   out += "network: " + network.ToString() + "\n";
   out += "clock_rate:";
@@ -108,9 +120,14 @@ std::string SimParams::ToString() const {
     for (PartitionKind kind : partition_kinds) out += std::string(" ") + PartitionKindName(kind);
   }
   out += "\ncrashes: ";
-  out += crash_interval_mean == Duration::Zero() ? std::string("off")
-                                                 : "every ~" + crash_interval_mean.ToString() +
-                                                       ", down up to " + downtime_max.ToString();
+  if (crash_interval_mean == Duration::Zero()) {
+    out += "off";
+  } else {
+    std::snprintf(buf, sizeof(buf), ", leader bias %.2f, leader crash before send %.3f",
+                  crash_leader_bias, crash_leader_before_send);
+    out += "every ~" + crash_interval_mean.ToString() + ", down up to " + downtime_max.ToString() +
+           buf;
+  }
   std::snprintf(buf, sizeof(buf),
                 "\nworkload: clients=%d keys=%d think<=%s timeout=%s snapshot_every=%d entries\n"
                 "phases: faults=%s liveness_budget=%s",

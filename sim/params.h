@@ -32,6 +32,9 @@ struct SimParams {
   int heartbeat_ticks = 2;
   bool pre_vote = true;
   bool check_quorum = true;
+  // Flow control: small values split replication into many rounds.
+  size_t max_entries_per_append = 256;
+  size_t max_inflight_appends = 64;
   raft::Config::Unsafe unsafe;
 
   NetworkOptions network;
@@ -45,6 +48,11 @@ struct SimParams {
   Duration partition_duration_max = Duration::Seconds(1);
   std::vector<PartitionKind> partition_kinds;
   Duration crash_interval_mean;
+  double crash_leader_bias = 0;  // probability a crash picks the current leader
+  // BUGGIFY: probability that a leader whose Ready appends or commits
+  // entries crashes after persisting and applying it, before sending its
+  // messages (divergent logs; commits nobody else hears of).
+  double crash_leader_before_send = 0;
   Duration downtime_max = Duration::Millis(500);
 
   // Workload.
