@@ -37,9 +37,11 @@ ApplyResult StateMachine::Apply(uint64_t index, std::string_view encoded_command
   Result<Command> command = DecodeCommand(encoded_command);
   if (!command.has_value()) {
     result.status = command.error();
+    result.succeeded = false;
     return result;
   }
   std::visit([this, &result](const auto& c) { Execute(c, &result); }, *command);
+  if (!result.status.ok()) result.succeeded = false;
   BATON_CHECK(result.status.ok() || result.events.empty()) << "a failed command changed keys";
   if (!result.events.empty()) {
     ++revision_;

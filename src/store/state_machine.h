@@ -40,7 +40,7 @@ struct ApplyResult {
   Status status;          // OK, or why the command was rejected (nothing changed)
   bool skipped = false;   // the index was already applied; nothing was done
   Revision revision = 0;  // the store revision after the command
-  bool succeeded = true;  // Txn: the compares held and `then_ops` ran; else true
+  bool succeeded = true;  // false if rejected; Txn: the compares held and `then_ops` ran
   // Put, Delete, DeleteRange: one result. Txn: one per op of the branch that ran.
   std::vector<OpResult> ops;
   std::vector<Event> events;             // the changes made, in order (feed them to WatchHub)

@@ -68,7 +68,10 @@ Status StateMachine::Restore(std::string_view bytes) {
   if (!GetCount(&in, &n)) return Bad("lease count");
   for (uint64_t i = 0; i < n; ++i) {
     uint64_t id = 0, ttl_ns = 0;
-    if (!in.GetVarint64(&id) || !in.GetVarint64(&ttl_ns) || id == kNoLease) return Bad("lease");
+    if (!in.GetVarint64(&id) || !in.GetVarint64(&ttl_ns) || id == kNoLease ||
+        static_cast<int64_t>(ttl_ns) <= 0) {
+      return Bad("lease");
+    }
     next.leases_[id].ttl = Duration::Nanos(static_cast<int64_t>(ttl_ns));
   }
   for (KeyValue& kv : kvs) {

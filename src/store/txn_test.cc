@@ -131,6 +131,7 @@ TEST_F(TxnTest, AnInvalidOpInTheChosenBranchRejectsTheWholeTxn) {
   const StateMachine before = sm_;
   ApplyResult result = Apply(Txn{{}, {Put{"/a", "1"}, Put{"/b", "2", 42}}, {}});
   EXPECT_TRUE(result.status.IsNotFound()) << result.status.ToString();
+  EXPECT_FALSE(result.succeeded);
   EXPECT_TRUE(result.events.empty());
   EXPECT_FALSE(sm_.Get("/a").has_value());
   StateMachine expected = before;
