@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "core/rng.h"
 
 namespace baton::store {
@@ -203,59 +205,139 @@ TEST(StateMachine, WatchFromPastFutureAndCompactedRevisions) {
   EXPECT_TRUE(IsCompacted(ApplyNext(sm, Compact{2}).status));
 }
 
-// Random command sequences: two replicas that apply the same entries end up
-// equal, and malformed entries among them never crash and change nothing.
-TEST(StateMachine, BoundedFuzzIsDeterministicAndNeverCrashes) {
-  Rng rng(7);
+// A random command over a few keys and leases, valid or not.
+class CommandGenerator {
+ public:
+  explicit CommandGenerator(uint64_t seed) : rng_(seed) {}
+
+  Command Next(Revision current) {
+    switch (rng_.UniformInt(0, 6)) {
+      case 0:
+        return Put{Key(), Value(), Lease()};
+      case 1:
+        return Delete{Key()};
+      case 2:
+        return DeleteRange{Key()};
+      case 3:
+        return RandomTxn();
+      case 4:
+        return LeaseGrant{Lease(), Duration::Seconds(rng_.UniformInt(-1, 3))};
+      case 5:
+        return LeaseRevoke{Lease()};
+      default:
+        return Compact{current + 1 - static_cast<Revision>(rng_.UniformInt(0, 4))};
+    }
+  }
+
+  Rng& rng() { return rng_; }
+
+ private:
+  std::string Key() {
+    static const char* const kKeys[] = {"/a", "/a/1", "/a/2", "/b", "/b/1"};
+    return rng_.Chance(0.02) ? "" : kKeys[rng_.UniformInt(0, 4)];
+  }
+  std::string Value() { return std::string(1, static_cast<char>('a' + rng_.UniformInt(0, 3))); }
+  LeaseId Lease() { return static_cast<LeaseId>(rng_.UniformInt(0, 3)); }
+
+  Compare RandomCompare() {
+    const auto op = static_cast<CompareOp>(rng_.UniformInt(0, 3));
+    const auto number = static_cast<uint64_t>(rng_.UniformInt(0, 5));
+    switch (rng_.UniformInt(0, 4)) {
+      case 0:
+        return Compare::Value(Key(), op, Value());
+      case 1:
+        return Compare::Version(Key(), op, number);
+      case 2:
+        return Compare::CreateRevision(Key(), op, number);
+      case 3:
+        return Compare::ModRevision(Key(), op, number);
+      default:
+        return Compare::Absent(Key());
+    }
+  }
+
+  std::vector<TxnOp> RandomOps() {
+    std::vector<TxnOp> ops;
+    for (int64_t n = rng_.UniformInt(0, 3); n > 0; --n) {
+      switch (rng_.UniformInt(0, 3)) {
+        case 0:
+          ops.push_back(Put{Key(), Value(), Lease()});
+          break;
+        case 1:
+          ops.push_back(Delete{Key()});
+          break;
+        case 2:
+          ops.push_back(DeleteRange{Key()});
+          break;
+        default:
+          ops.push_back(Range{Key(), rng_.Chance(0.5)});
+          break;
+      }
+    }
+    return ops;
+  }
+
+  Txn RandomTxn() {
+    Txn txn;
+    for (int64_t n = rng_.UniformInt(0, 2); n > 0; --n) txn.compares.push_back(RandomCompare());
+    txn.then_ops = RandomOps();
+    txn.else_ops = RandomOps();
+    return txn;
+  }
+
+  Rng rng_;
+};
+
+// Every key attached to a lease is in that lease's key set, and vice versa.
+void ExpectLeaseLinksConsistent(const StateMachine& sm) {
+  size_t attached = 0;
+  for (const KeyValue& kv : sm.Range("", true)) {
+    if (kv.lease == kNoLease) continue;
+    ++attached;
+    const std::vector<std::string> keys = sm.LeaseKeys(kv.lease);
+    EXPECT_TRUE(std::find(keys.begin(), keys.end(), kv.key) != keys.end()) << kv.key;
+  }
+  size_t linked = 0;
+  for (const Lease& lease : sm.Leases()) linked += sm.LeaseKeys(lease.id).size();
+  EXPECT_EQ(attached, linked);
+}
+
+// Random command sequences, some bytes damaged: two replicas that apply the
+// same entries stay equal; a rejected entry changes nothing; an accepted one
+// raises the revision by at most one and stamps its events with it; the
+// result survives a snapshot round trip.
+TEST(StateMachine, BoundedFuzzIsDeterministicAndKeepsInvariants) {
+  CommandGenerator gen(7);
   StateMachine a, b;
-  const std::vector<std::string> keys = {"/a", "/a/1", "/a/2", "/b", "/b/1"};
-  auto key = [&] { return keys[static_cast<size_t>(rng.UniformInt(0, keys.size() - 1))]; };
   int rejected = 0;
   for (uint64_t index = 1; index <= 3000; ++index) {
-    Command command;
-    switch (rng.UniformInt(0, 6)) {
-      case 0:
-        command = Put{key(), std::to_string(index), static_cast<LeaseId>(rng.UniformInt(0, 3))};
-        break;
-      case 1:
-        command = Delete{key()};
-        break;
-      case 2:
-        command = DeleteRange{key()};
-        break;
-      case 3:
-        command = Txn{
-            {Compare::Version(key(), CompareOp::kGreater, 1)}, {Put{key(), "t"}}, {Delete{key()}}};
-        break;
-      case 4:
-        command = LeaseGrant{static_cast<LeaseId>(rng.UniformInt(1, 3)), Duration::Seconds(1)};
-        break;
-      case 5:
-        command = LeaseRevoke{static_cast<LeaseId>(rng.UniformInt(1, 3))};
-        break;
-      default:
-        command = Compact{a.revision() - static_cast<Revision>(rng.UniformInt(0, 3))};
-        break;
-    }
-    std::string bytes = EncodeCommand(command);
-    if (rng.Chance(0.2)) {
-      bytes[static_cast<size_t>(rng.UniformInt(0, bytes.size() - 1))] =
-          static_cast<char>(rng.Next());
+    std::string bytes = EncodeCommand(gen.Next(a.revision()));
+    if (gen.rng().Chance(0.1)) {
+      bytes[static_cast<size_t>(gen.rng().UniformInt(0, bytes.size() - 1))] =
+          static_cast<char>(gen.rng().Next());
     }
     const StateMachine before = a;
     ApplyResult ra = a.Apply(index, bytes);
     ApplyResult rb = b.Apply(index, bytes);
     ASSERT_EQ(ra.status, rb.status);
+    ASSERT_EQ(ra.events, rb.events);
     if (!ra.status.ok()) {
       ++rejected;
       StateMachine expected = before;
       expected.MarkApplied(index);
       ASSERT_EQ(a, expected) << "a rejected command changed state: " << ra.status.ToString();
+      continue;
     }
+    ASSERT_EQ(ra.revision, before.revision() + (ra.events.empty() ? 0 : 1));
+    for (const Event& event : ra.events) ASSERT_EQ(event.revision(), ra.revision);
   }
   EXPECT_EQ(a, b);
-  EXPECT_GT(rejected, 0);
-  EXPECT_GT(a.revision(), 100u);
+  ExpectLeaseLinksConsistent(a);
+  EXPECT_GT(rejected, 100);
+  EXPECT_GT(a.revision(), 500u);
+  StateMachine restored;
+  ASSERT_TRUE(restored.Restore(a.Snapshot()).ok());
+  EXPECT_EQ(restored, a);
 }
 
 }  // namespace
