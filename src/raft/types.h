@@ -101,10 +101,15 @@ struct Message {
   bool reject = false;
   // Fast backtracking (kAppendResponse with reject): the follower's hint of
   // where the logs may match: the term of its entry at `reject_hint` (or 0).
+  // With a term, reject_hint is the follower's first index of that
+  // conflicting term, and the leader skips the whole term; with 0, the
+  // follower's log ends at reject_hint.
   Index reject_hint = 0;
   Term reject_hint_term = 0;
 
   // kHeartbeat(Response), kReadIndex(Response): read request correlation.
+  // kVote / kPreVote: 1 marks a campaign started by kTimeoutNow (leadership
+  // transfer), which voters grant even while they hear from a leader.
   uint64_t context = 0;
 
   // kSnapshot only. Shared so that fan-out does not copy the image.
