@@ -6,18 +6,6 @@
 
 namespace baton::raft {
 
-const char* ProgressStateName(ProgressState state) {
-  switch (state) {
-    case ProgressState::kProbe:
-      return "probe";
-    case ProgressState::kReplicate:
-      return "replicate";
-    case ProgressState::kSnapshot:
-      return "snapshot";
-  }
-  return "unknown";
-}
-
 void Inflights::Add(Index last_index) {
   BATON_CHECK(!full()) << "inflights full";
   BATON_CHECK(last_indexes_.empty() || last_indexes_.back() <= last_index)

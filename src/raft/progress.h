@@ -19,7 +19,6 @@
 namespace baton::raft {
 
 enum class ProgressState { kProbe, kReplicate, kSnapshot };
-const char* ProgressStateName(ProgressState state);
 
 // The last indexes of unacknowledged appends, oldest first, bounded.
 class Inflights {

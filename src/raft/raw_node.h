@@ -136,7 +136,9 @@ class RawNode {
   // Requests a linearizable read. The answer arrives as a ReadState with the
   // same context in a later Ready (at once in kLeaseBased mode while the
   // lease holds). A follower forwards it to the leader. Unavailable when no
-  // leader is known.
+  // leader is known, or (kLeaseBased) when this leader's lease has lapsed.
+  // A request is silently lost if leadership changes before it is answered
+  // or its messages are dropped: the application retries after a timeout.
   Status ReadIndex(uint64_t context);
 
   // Starts an election now (tests and operator tools).
