@@ -86,18 +86,18 @@ bool ParseOp(const std::string& token, TxnOp* out) {
   std::string name, rest;
   std::vector<std::string> args;
   if (!SplitCall(token, &name, &args, &rest) || !rest.empty()) return false;
-  if (name == "put" && args.size() == 2)
+  const size_t n = args.size();
+  if (name == "put" && n == 2) {
     *out = Put{args[0], args[1]};
-  else if (name == "del" && args.size() == 1)
+  } else if (name == "del" && n == 1) {
     *out = Delete{args[0]};
-  else if (name == "del-prefix" && args.size() == 1)
+  } else if (name == "del-prefix" && n == 1) {
     *out = DeleteRange{args[0]};
-  else if (name == "get" && args.size() == 1)
-    *out = Range{args[0], false};
-  else if (name == "range" && args.size() == 1)
-    *out = Range{args[0], true};
-  else
+  } else if ((name == "get" || name == "range") && n == 1) {
+    *out = Range{args[0], name == "range"};
+  } else {
     return false;
+  }
   return true;
 }
 
