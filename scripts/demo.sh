@@ -113,7 +113,7 @@ tls: { ca: certs/ca.pem, cert: certs/$n.pem, key: certs/$n.key }
 admin: { token_file: certs/admin.token }
 log: { level: info, format: text }
 EOF
-  say "  $n: peer 127.0.0.1:${PEER[i]}  admin http://127.0.0.1:${ADMIN[i]}  config $RUN/$n.yaml"
+  say "  $n: peer 127.0.0.1:${PEER[i]}  admin https://127.0.0.1:${ADMIN[i]}  config $RUN/$n.yaml"
 done
 
 start_agent() {  # $1 = node name
@@ -134,7 +134,7 @@ export RUN BATON ENDPOINTS
 export DEMO_WRITE_SECONDS=${BATON_DEMO_WRITE_SECONDS:-3}
 rc=0
 python3 - <<'PY' || rc=$?
-import http.client, json, os, signal, subprocess, sys, threading, time
+import http.client, json, os, signal, ssl, subprocess, sys, threading, time
 
 RUN = os.environ["RUN"]
 BATON = os.environ["BATON"]
@@ -142,6 +142,8 @@ NAMES = ["n1", "n2", "n3"]
 ADMIN = dict(zip(NAMES, os.environ["ENDPOINTS"].split(",")))
 TOKEN = open(os.path.join(RUN, "certs", "admin.token")).read().strip()
 WRITE_SECONDS = float(os.environ["DEMO_WRITE_SECONDS"])
+# The admin API is HTTPS with each node's certificate; verify it with the CA.
+TLS = ssl.create_default_context(cafile=os.path.join(RUN, "certs", "ca.pem"))
 
 def pid_of(name):
     return int(open(os.path.join(RUN, name + ".pid")).read())
@@ -155,7 +157,7 @@ def alive(name):
 
 def req(name, method, path, body=None, token=None, timeout=1.0):
     host, port = ADMIN[name].rsplit(":", 1)
-    c = http.client.HTTPConnection(host, int(port), timeout=timeout)
+    c = http.client.HTTPSConnection(host, int(port), timeout=timeout, context=TLS)
     try:
         h = {"Authorization": "Bearer " + token} if token else {}
         c.request(method, path, body=body, headers=h)
@@ -238,9 +240,15 @@ def writer():
                 ack_times.append((t, key))
                 break
             failed[0] += 1
-            # not the leader (or down): try the next live node
+            # 421 names the leader; otherwise (down, no leader yet) try the next live node
+            hint = None
+            if code == 421:
+                try:
+                    hint = json.loads(body)["leader"]["name"]
+                except (ValueError, KeyError, TypeError):
+                    pass
             live = [x for x in NAMES if x != n and alive(x)] or NAMES
-            target[0] = live[failed[0] % len(live)]
+            target[0] = hint if hint in NAMES and hint != n else live[failed[0] % len(live)]
             time.sleep(0.01)
 
 step = lambda s: print("\n== " + s, flush=True)
@@ -304,11 +312,9 @@ for key, value in sorted(acked.items()):
         missing.append(key)
         continue
     got = body.decode("utf-8", "replace")
-    try:
-        obj = json.loads(got)
-        if isinstance(obj, dict) and "value" in obj:
-            got = obj["value"]
-    except ValueError:
+    try:  # {"revision":..,"count":1,"kvs":[{"key":..,"value":..,..}]}
+        got = json.loads(got)["kvs"][0]["value"]
+    except (ValueError, KeyError, IndexError, TypeError):
         pass
     if code != 200 or got != value:
         wrong.append((key, code, got[:60]))
@@ -344,17 +350,18 @@ else:
 sys.exit(1 if missing or wrong else 0)
 PY
 
+CLIENT="--endpoint $ENDPOINTS --ca $RUN/certs/ca.pem"
 cat <<EOF
 
 == the cluster is still running (pids in $RUN/*.pid, logs in $RUN/*.log)
-  $BATON status --endpoint $ENDPOINTS
-  $BATON status --json --endpoint $ENDPOINTS
-  $BATON members list --endpoint $ENDPOINTS
-  $BATON kv get demo/000001 --endpoint $ENDPOINTS
-  $BATON kv put hello world --endpoint $ENDPOINTS --token-file $RUN/certs/admin.token
-  $BATON kv watch demo/ --endpoint $ENDPOINTS
-  curl -s http://127.0.0.1:${ADMIN[0]}/v1/status
-  curl -s http://127.0.0.1:${ADMIN[0]}/metrics | grep raft_
+  $BATON status $CLIENT
+  $BATON status --json $CLIENT
+  $BATON members list $CLIENT
+  $BATON kv get demo/000001 $CLIENT
+  $BATON kv put hello world --token-file $RUN/certs/admin.token $CLIENT
+  $BATON kv watch demo/ $CLIENT
+  curl -s --cacert $RUN/certs/ca.pem https://127.0.0.1:${ADMIN[0]}/v1/status
+  curl -s --cacert $RUN/certs/ca.pem https://127.0.0.1:${ADMIN[0]}/metrics | grep '^raft_'
   kill -9 \$(cat $RUN/n1.pid)        # crash another agent and watch again
   scripts/demo.sh stop                 # stop every agent of this demo
 EOF

@@ -207,6 +207,9 @@ class Node:
         self.log_path = os.path.join(self.dir, "agent.log")
         self.proc = None
         self.starts = 0
+        # The admin API is HTTPS with the node's peer certificate when the
+        # node has TLS, plain HTTP with insecure_plaintext.
+        self.admin_ssl_context = cluster.admin_ssl_context
         os.makedirs(self.dir, exist_ok=True)
 
     @property
@@ -294,7 +297,7 @@ class Node:
     def request(self, method, path, body=None, token=None, timeout=5.0, headers=None):
         return http_request(self.admin_address, method, path, body=body, token=token,
                             timeout=timeout, headers=headers,
-                            ssl_context=self.cluster.admin_ssl_context)
+                            ssl_context=self.admin_ssl_context)
 
     def status(self, timeout=2.0):
         r = self.request("GET", "/v1/status", timeout=timeout)
@@ -345,6 +348,9 @@ def decode_value(r):
         except ValueError:
             return r.text
         if isinstance(obj, dict):
+            kvs = obj.get("kvs")
+            if isinstance(kvs, list):
+                return kvs[0].get("value") if kvs else None
             for k in ("value", "val"):
                 if k in obj:
                     return obj[k]
@@ -379,6 +385,8 @@ class Cluster:
         os.chmod(self.token_file, 0o600)
         if tls:
             run_baton(["certs", "init", "--dir", self.certs_dir])
+            self.admin_ssl_context = ssl.create_default_context(
+                cafile=os.path.join(self.certs_dir, "ca.pem"))
         for i in range(1, n + 1):
             self.add_node_object(i, "n%d" % i)
         for node in self.nodes:
@@ -404,6 +412,15 @@ class Cluster:
                        "key": os.path.join(self.certs_dir, node.name + ".key")}
             else:
                 tls = {"insecure_plaintext": True}
+        if tls.get("insecure_plaintext"):
+            node.admin_ssl_context = None
+        elif os.path.dirname(tls["cert"]) == self.certs_dir:
+            node.admin_ssl_context = self.admin_ssl_context
+        else:  # a certificate the cluster CA did not sign: do not verify it
+            ctx = ssl.create_default_context()
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            node.admin_ssl_context = ctx
         lines = [
             "# written by tests/integration/cluster.py",
             "node: { name: %s, id: %d }" % (node.name, node.id),
