@@ -54,9 +54,9 @@ struct AdminServerConfig {
   // Time a handler has to reply before the client gets 503.
   Duration handler_timeout = Duration::Seconds(30);
   // Token for routes marked mutating. Empty: every mutating request gets 401.
-  std::string bearer_token;
+  std::string bearer_token{};
   // TLS when tls.cert_file is set; plaintext otherwise.
-  TlsConfig tls;
+  TlsConfig tls{};
 };
 
 // Runs `work` wherever the caller wants handlers to run. It must run `work`

@@ -28,10 +28,10 @@ struct HttpClientOptions {
   // Bound on each call, from start to the last byte of the response.
   Duration timeout = Duration::Seconds(5);
   // Sent as "Authorization: Bearer <token>" when not empty.
-  std::string token;
+  std::string token{};
   // For "https://" endpoints: ca_file verifies the server (system store when
   // empty); cert_file and key_file present a client certificate.
-  TlsConfig tls;
+  TlsConfig tls{};
   // Larger response bodies fail the call with Unavailable.
   size_t max_response_bytes = 64 * 1024 * 1024;
 };

@@ -13,12 +13,12 @@ struct TlsConfig {
   // Server: when set, clients must present a certificate signed by this CA
   // (mutual TLS). Client: the CA that signs the server's certificate; when
   // empty, the system trust store.
-  std::string ca_file;
+  std::string ca_file{};
   // Server: the certificate chain it presents; TLS is on exactly when this is
   // set. Client: an optional client certificate for mutual TLS.
-  std::string cert_file;
+  std::string cert_file{};
   // The private key of cert_file. REQUIRED whenever cert_file is set.
-  std::string key_file;
+  std::string key_file{};
 };
 
 }  // namespace baton::admin
