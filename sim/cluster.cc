@@ -48,15 +48,14 @@ struct Cluster::Client {
 
 Cluster::Cluster(const SimParams& params, Rng& rng, bool record_trace)
     : params_(params), rng_(rng), record_trace_(record_trace), network_(params.network) {
-  std::vector<raft::NodeId> voters;
-  for (int i = 1; i <= params_.nodes; ++i) voters.push_back(i);
-  for (raft::NodeId id : voters) {
+  for (int i = 1; i <= params_.nodes; ++i) voters_.push_back(i);
+  for (raft::NodeId id : voters_) {
     auto node = std::make_unique<Node>();
     node->id = id;
     node->tick_interval =
         Duration::Nanos(static_cast<int64_t>(params_.tick.nanos() * params_.clock_rate[id - 1]));
     node->rng = std::make_unique<Rng>(rng_.Fork());
-    auto raft = raft::RawNode::Bootstrap(params_.RaftConfig(id), voters, *node->rng, logger_);
+    auto raft = raft::RawNode::Bootstrap(params_.RaftConfig(id), voters_, *node->rng, logger_);
     BATON_CHECK(raft.has_value()) << raft.error().ToString();
     node->raft = std::move(raft).value();
     node->up = true;
@@ -369,9 +368,15 @@ void Cluster::Restart(raft::NodeId id) {
   if (node.up) return;
   node.restart_at.reset();
   const DiskState& disk = node.disk.synced();
-  raft::RestoredState state{disk.hard_state, disk.snapshot, disk.entries};
   node.rng = std::make_unique<Rng>(rng_.Fork());
-  auto raft = raft::RawNode::Restore(params_.RaftConfig(id), state, *node.rng, logger_);
+  // A node that crashed before its bootstrap state was durable has an empty
+  // data directory, and an agent bootstraps it again, as at first start.
+  const bool fresh =
+      disk.hard_state == raft::HardState{} && disk.entries.empty() && disk.snapshot.empty();
+  auto raft = fresh ? raft::RawNode::Bootstrap(params_.RaftConfig(id), voters_, *node.rng, logger_)
+                    : raft::RawNode::Restore(params_.RaftConfig(id),
+                                             {disk.hard_state, disk.snapshot, disk.entries},
+                                             *node.rng, logger_);
   if (!raft.has_value()) {
     Fail("node " + std::to_string(id) + " failed to restore: " + raft.error().ToString());
     return;

@@ -129,6 +129,7 @@ class Cluster {
   void Fail(std::string what);
 
   SimParams params_;
+  std::vector<raft::NodeId> voters_;  // 1..nodes, the founding membership
   Rng& rng_;
   bool record_trace_;
   NullLogger logger_;

@@ -97,8 +97,18 @@ class KeySearch {
 
 LinearizabilityResult CheckLinearizable(const History& history, size_t max_states) {
   std::map<std::string, std::vector<const HistoryOp*>> by_key;
+  std::map<std::string, std::vector<const std::string*>> reads_by_key;
   for (const HistoryOp& op : history) {
-    if (op.indeterminate && op.kind == KvOpKind::kGet) continue;
+    if (op.kind == KvOpKind::kGet && !op.indeterminate) reads_by_key[op.key].push_back(&op.output);
+  }
+  auto observed = [&](const HistoryOp& op) {
+    for (const std::string* output : reads_by_key[op.key]) {
+      if (output->find(op.value) != std::string::npos) return true;
+    }
+    return false;
+  };
+  for (const HistoryOp& op : history) {
+    if (op.indeterminate && (op.kind == KvOpKind::kGet || !observed(op))) continue;
     by_key[op.key].push_back(&op);
   }
   LinearizabilityResult result;

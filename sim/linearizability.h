@@ -8,7 +8,11 @@
 // linearized next only if no pending completed operation finished before it
 // was invoked. Indeterminate writes may be linearized at any point after their
 // invocation or never; indeterminate reads carry no information and are
-// ignored.
+// ignored. Write values must be unique and never contain one another (the
+// simulator's are "c<client>.<seq>;"): an indeterminate write whose value no
+// completed read of its key contains is dropped, since if some linearization
+// has it take effect, no read falls between it and the next put, so the
+// same order without it is a linearization too.
 //
 // The search is bounded: when a key needs more than `max_states` memoized
 // states the verdict is kUnknown, which is not a violation.

@@ -72,7 +72,9 @@ struct SimParams {
   std::string ToString() const;
 };
 
-// Draws a run's parameters. `nodes` is given; everything else comes from rng.
-SimParams DrawParams(Rng& rng, int nodes);
+// Draws a run's parameters. `nodes` and the unsafe rules are given (a run
+// with a broken rule leans toward the histories that expose it); everything
+// else comes from rng.
+SimParams DrawParams(Rng& rng, int nodes, const raft::Config::Unsafe& unsafe);
 
 }  // namespace baton::sim

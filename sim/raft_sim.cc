@@ -118,8 +118,7 @@ void RunLivenessPhase(const SimParams& p, Cluster& cluster) {
 
 RaftSimResult RunRaftSeed(uint64_t seed, const RaftSimOptions& options) {
   Rng rng(seed);
-  SimParams params = DrawParams(rng, options.nodes);
-  params.unsafe = options.unsafe;
+  const SimParams params = DrawParams(rng, options.nodes, options.unsafe);
   RaftSimResult result;
   result.seed = seed;
   result.params = params.ToString();

@@ -58,7 +58,7 @@ TEST(RaftSimBrokenRuleTest, VotingWithoutTheLogCheckIsCaught) {
 TEST(RaftSimBrokenRuleTest, CommittingAnEarlierTermByCountIsCaught) {
   RaftSimOptions options;
   options.unsafe.commit_previous_term_by_count = true;
-  EXPECT_GT(CountViolations(options, 60), 0);
+  EXPECT_GT(CountViolations(options, 150), 0);
 }
 
 TEST(FailoverScenarioTest, NewLeaderCommitsWithinTwoElectionTimeouts) {
