@@ -201,5 +201,20 @@ TEST(RaftMembership, TransferRejectsNonVotersAndNonLeaders) {
   EXPECT_TRUE(c.node(2).TransferLeadership(3).IsUnavailable());
 }
 
+TEST(RaftMembership, LearnerJoiningAfterCompactionStartsFromASnapshot) {
+  RaftTestCluster c(3);
+  c.Elect(1);
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(c.ProposeAndStabilize(1, "x").ok());
+  ASSERT_TRUE(c.Compact(1, 12).ok());
+  c.AddJoiningNode(4);
+  ASSERT_TRUE(c.node(1).ProposeConfChange({ConfChangeType::kAddLearner, 4, ""}).ok());
+  c.Stabilize();
+  c.TickAndStabilize(2);
+  EXPECT_EQ(c.restored_snapshot(4), 12u);
+  EXPECT_EQ(c.node(4).commit_index(), c.node(1).commit_index());
+  EXPECT_EQ(c.node(4).conf_state(), c.node(1).conf_state())
+      << "membership from the snapshot plus the AddLearner entry after it";
+}
+
 }  // namespace
 }  // namespace baton::raft

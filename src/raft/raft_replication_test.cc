@@ -254,5 +254,47 @@ TEST(RaftReplication, LostSnapshotIsResentAfterATimeout) {
   EXPECT_EQ(c.node(3).commit_index(), c.node(1).commit_index());
 }
 
+TEST(RaftReplication, HeartbeatNeverCommitsBeyondWhatTheFollowerHolds) {
+  RaftTestCluster c(3);
+  c.Elect(1);
+  c.SetFilter([](Message& m) { return !(m.type == MessageType::kAppend && m.to == 3); });
+  ASSERT_TRUE(c.ProposeAndStabilize(1, "x").ok());
+  ASSERT_EQ(c.node(1).commit_index(), 5u);
+  c.SetFilter([](Message& m) { return m.type != MessageType::kAppend; });
+  c.TickAndStabilize(1);
+  EXPECT_EQ(c.node(3).commit_index(), 4u) << "node 3 holds only up to 4";
+  EXPECT_EQ(c.node(2).commit_index(), 5u);
+}
+
+TEST(RaftReplication, CandidateFollowsALeaderOfItsOwnTerm) {
+  RaftTestCluster c(3, [](Config& cfg) {
+    cfg.pre_vote = false;
+    cfg.check_quorum = false;
+  });
+  c.Isolate(3);
+  c.node(3).Campaign();  // a candidate for term 2, alone
+  c.Elect(1);            // wins term 2 with node 2
+  ASSERT_EQ(c.node(3).role(), Role::kCandidate);
+  ASSERT_EQ(c.node(3).term(), c.node(1).term());
+  c.Heal();
+  c.TickAndStabilize(1);  // node 1's heartbeat
+  EXPECT_EQ(c.node(3).role(), Role::kFollower);
+  EXPECT_EQ(c.node(3).leader(), 1u);
+  EXPECT_EQ(c.node(3).term(), 2u);
+}
+
+TEST(RaftReplication, StaleLeaderStepsDownWhenItHearsTheNewTerm) {
+  RaftTestCluster c(3, [](Config& cfg) { cfg.check_quorum = false; });
+  c.Elect(1);
+  c.Isolate(1);
+  c.Elect(2);
+  ASSERT_EQ(c.node(2).role(), Role::kLeader);
+  ASSERT_EQ(c.node(1).role(), Role::kLeader) << "cut off, it does not know yet";
+  c.Heal();
+  c.TickAndStabilize(2);
+  EXPECT_EQ(c.node(1).role(), Role::kFollower);
+  EXPECT_EQ(c.node(1).leader(), 2u);
+}
+
 }  // namespace
 }  // namespace baton::raft
