@@ -1,0 +1,251 @@
+#include "failover/coordinator.h"
+
+#include <utility>
+
+#include "core/check.h"
+
+namespace baton::failover {
+namespace {
+
+constexpr size_t kHistoryMax = 32;
+
+}  // namespace
+
+std::string_view FailoverStateName(FailoverState state) {
+  switch (state) {
+    case FailoverState::kNone:
+      return "none";
+    case FailoverState::kPauseWrites:
+      return "pause-writes";
+    case FailoverState::kWaitCatchUp:
+      return "wait-catch-up";
+    case FailoverState::kSelectCandidate:
+      return "select-candidate";
+    case FailoverState::kFenceOld:
+      return "fence-old";
+    case FailoverState::kPromote:
+      return "promote";
+    case FailoverState::kWaitPromotion:
+      return "wait-promotion";
+    case FailoverState::kReconfigureReplicas:
+      return "reconf-replicas";
+    case FailoverState::kDone:
+      return "done";
+  }
+  return "unknown";
+}
+
+Coordinator::Coordinator(const GroupConfig& config, int agents, Instant now)
+    : config_(config), quorum_(agents / 2 + 1), retry_after_(now), state_since_(now) {
+  BATON_CHECK(config_.Validate().ok()) << config_.Validate().ToString();
+  BATON_CHECK(agents >= 1) << "agents = " << agents;
+}
+
+void Coordinator::Step(const CoordinatorInput& input, Instant now) {
+  std::visit([&](const auto& in) { Observe(in, now); }, input);
+  Act(now);
+}
+
+void Coordinator::Tick(Instant now) {
+  if (last_tick_ && now - *last_tick_ > config_.tilt.max_tick_gap) {
+    EnterTilt(now - *last_tick_, now);
+  }
+  last_tick_ = now;
+  if (tilt_until_ && now >= *tilt_until_) {
+    tilt_until_.reset();
+    Emit("-tilt", config_.name, now);
+  }
+  Act(now);
+}
+
+bool Coordinator::HasReady() const {
+  return !ready_.writes.empty() || !ready_.fences.empty() || !ready_.serving.empty() ||
+         !ready_.timelines.empty() || !ready_.events.empty();
+}
+
+CoordinatorReady Coordinator::TakeReady() { return std::exchange(ready_, CoordinatorReady{}); }
+
+CoordinatorStatus Coordinator::Status(Instant now) const {
+  return CoordinatorStatus{state_,       Tilted(now),    group_.paused, odown_,
+                           group_.epoch, group_.primary, candidate_};
+}
+
+void Coordinator::Observe(const GroupObserved& in, Instant now) {
+  if (group_seen_ && in.revision < group_revision_) return;  // stale
+  if (group_.paused != in.record.paused) {
+    Emit(in.record.paused ? "+maintenance" : "-maintenance", config_.name, now);
+  }
+  BATON_CHECK(in.record.epoch >= group_.epoch || !group_seen_)
+      << "group epoch went back from " << group_.epoch << " to " << in.record.epoch;
+  group_seen_ = true;
+  group_ = in.record;
+  group_revision_ = in.revision;
+}
+
+void Coordinator::Observe(const MemberObserved& in, Instant now) {
+  records_[in.record.member] = in.record;
+  if (in.record.member == group_.primary) UpdateDown(in.record, now);
+  if (state_ == FailoverState::kWaitCatchUp && in.record.member == only_) {
+    const MemberRecord* primary = Record(group_.primary);
+    if (primary && primary->position > in.record.position) {
+      const Position lag = primary->position - in.record.position;
+      if (lag != catch_up_lag_) {
+        Emit("+switchover-progress", only_, now, {{"lag", std::to_string(lag)}});
+      }
+      catch_up_lag_ = lag;
+    }
+  }
+}
+
+void Coordinator::Observe(const LeaseObserved& in, Instant now) {
+  const bool was_held = lease_.held.has_value();
+  if (in.lease) {
+    lease_.held = in.lease;
+  } else if (was_held || !lease_.known) {
+    if (was_held) {
+      Emit(in.released ? "+lease-released" : "+lease-expired", lease_.held->member, now,
+           {{"epoch", std::to_string(lease_.held->epoch)}});
+    }
+    lease_.held.reset();
+    lease_.released = in.released;
+    lease_.ended_at = now;
+  }
+  lease_.known = true;
+}
+
+void Coordinator::Observe(const ServingObserved& in, Instant) {
+  if (in.record.epoch > serving_.epoch) serving_ = in.record;
+}
+
+void Coordinator::Observe(const CasResult& in, Instant) {
+  if (!cas_id_ || in.id != *cas_id_) return;
+  cas_id_.reset();
+  cas_outcome_ = in.succeeded;
+  if (in.succeeded && in.revision > group_revision_) {
+    group_ = cas_next_;
+    group_revision_ = in.revision;
+  }
+}
+
+void Coordinator::Observe(const FenceResult& in, Instant now) {
+  if (!fence_id_ || in.id != *fence_id_) return;
+  Emit(in.ok ? "+fence-hook-ok" : "-fence-hook-failed", original_primary_, now);
+  hook_ok_ = in.ok;
+  if (!in.ok) fence_id_.reset();  // asked again on the next handler run
+}
+
+void Coordinator::Observe(const FailoverRequest& in, Instant now) {
+  if (state_ != FailoverState::kNone || config_.mode == GroupMode::kActiveActive || Tilted(now) ||
+      !group_seen_) {
+    return Emit("-failover-refused", config_.name, now,
+                {{"state", std::string(FailoverStateName(state_))}});
+  }
+  Begin("manual", now, FailoverState::kSelectCandidate, now);
+  force_ = in.force;
+  only_ = in.target;
+}
+
+void Coordinator::Observe(const SwitchoverRequest& in, Instant now) {
+  const MemberRecord* target = Record(in.target);
+  std::string why;
+  if (state_ != FailoverState::kNone || Tilted(now)) why = "busy";
+  if (config_.mode == GroupMode::kActiveActive || group_.primary.empty()) why = "no-primary";
+  if (!target || target->health != detect::Health::kHealthy) why = "target-not-healthy";
+  if (in.target == group_.primary) why = "target-is-primary";
+  if (!why.empty()) return Emit("-switchover-refused", in.target, now, {{"reason", why}});
+  Begin("switchover", now, FailoverState::kPauseWrites, now);
+  only_ = in.target;
+}
+
+void Coordinator::Observe(const AbortRequest&, Instant now) {
+  if (state_ == FailoverState::kNone) return;
+  if (!CanAbort()) {
+    return Emit("-abort-refused", config_.name, now,
+                {{"state", std::string(FailoverStateName(state_))}});
+  }
+  Abort("-failover-abort-requested", "operator", now);
+}
+
+void Coordinator::Observe(const MaintenanceRequest& in, Instant now) {
+  if (!group_seen_ || group_.paused == in.pause) return;
+  if (state_ != FailoverState::kNone) {
+    return Emit("-maintenance-refused", config_.name, now, {{"reason", "failover in progress"}});
+  }
+  GroupRecord next = group_;
+  next.paused = in.pause;
+  WriteGroup(next, LeaseRule::kKeep, false);
+}
+
+void Coordinator::Observe(const SchedulingGap& in, Instant now) {
+  if (in.gap > config_.tilt.max_tick_gap) EnterTilt(in.gap, now);
+}
+
+void Coordinator::Observe(const Routed& in, Instant now) {
+  Timeline* t = current_ ? &*current_ : history_.empty() ? nullptr : &history_.back();
+  if (t && t->to_epoch == in.epoch && !t->routed) t->routed = now;
+}
+
+void Coordinator::UpdateDown(const MemberRecord& record, Instant now) {
+  const bool sdown = !record.observed_down_by.empty();
+  if (sdown != sdown_) {
+    Emit(sdown ? "+sdown" : "-sdown", record.member, now);
+    if (sdown) sdown_since_ = now;
+  }
+  sdown_ = sdown;
+  const bool odown =
+      static_cast<int>(record.observed_down_by.size()) >= quorum_ && ReplicaEvidence(record);
+  if (odown != odown_) {
+    Emit(odown ? "+odown" : "-odown", record.member, now,
+         {{"quorum",
+           std::to_string(record.observed_down_by.size()) + "/" + std::to_string(quorum_)}});
+  }
+  odown_ = odown;
+}
+
+// At least one observer runs a replica of this group: the replica side saw
+// the primary go, not only agents that may be cut off from everything.
+bool Coordinator::ReplicaEvidence(const MemberRecord& primary) const {
+  for (const MemberConfig& m : config_.members) {
+    if (m.name != primary.member && primary.observed_down_by.contains(m.node)) return true;
+  }
+  return false;
+}
+
+void Coordinator::EnterTilt(Duration gap, Instant now) {
+  if (!Tilted(now)) Emit("+tilt", config_.name, now, {{"gap", gap.ToString()}});
+  tilt_until_ = now + config_.tilt.period;
+}
+
+void Coordinator::Emit(std::string name, std::string target, Instant now,
+                       std::vector<std::pair<std::string, std::string>> fields) {
+  detect::Event event{std::move(name), std::move(target), now, std::move(fields)};
+  if (current_) current_->events.push_back(event);
+  ready_.events.push_back(std::move(event));
+}
+
+const MemberRecord* Coordinator::Record(const std::string& member) const {
+  auto it = records_.find(member);
+  return it == records_.end() ? nullptr : &it->second;
+}
+
+void Coordinator::Close(const std::string& outcome, Instant now) {
+  BATON_CHECK(current_.has_value()) << "Close without a failover";
+  current_->outcome = outcome;
+  current_->closed = now;
+  ready_.timelines.push_back(*current_);
+  history_.push_back(std::move(*current_));
+  if (history_.size() > kHistoryMax) history_.erase(history_.begin());
+  current_.reset();
+  state_ = FailoverState::kNone;
+  state_since_ = now;
+  candidate_.clear();
+  tried_.clear();
+  only_.clear();
+  force_ = take_lease_ = hook_ok_ = false;
+  fence_id_.reset();
+  cas_id_.reset();
+  cas_outcome_.reset();
+  catch_up_lag_ = 0;
+}
+
+}  // namespace baton::failover

@@ -1,0 +1,263 @@
+// Coordinator: the group decision state machine, run by the agent that leads
+// the store (Sentinel's failover state machine, made lease- and data-aware).
+// Pure: it reads the group's store records as inputs (Step), moves with time
+// (Tick) and returns store writes, fencing orders, serving sets, closed
+// timelines and events (TakeReady). The outcome of every write and fencing
+// order comes back as an input (CasResult, FenceResult), so there is no
+// separate Advance.
+//
+// One enum, one handler and one deadline per state (GroupConfig::timeouts):
+//   kNone                 watch; start on a lease release, a lease expiry,
+//                         an ODOWN (manual mode: only on FailoverRequest),
+//                         or a SwitchoverRequest
+//   kPauseWrites          switchover: CAS state=switchover; wait for it
+//   kWaitCatchUp          switchover: the primary reports writes paused and
+//                         the target reaches its position
+//   kSelectCandidate      RankCandidates; none => abort, saying why
+//   kFenceOld             wait until the old primary is known not to write:
+//                         lease released, lease ended + drift_margin, fencing
+//                         hook success, or (switchover) its writes paused
+//   kPromote              CAS primary=B, epoch=e+1 (lease key absent, or
+//                         taken when fenced by hook/pause)
+//   kWaitPromotion        B reports role primary at e+1; timeout => next candidate
+//   kReconfigureReplicas  the other live members report following B (or timeout)
+//   kDone                 CAS state=stable; close the timeline; => kNone
+// Abort is allowed only up to kWaitPromotion (BATON_CHECK); after the new
+// primary confirmed, the only way is forward.
+//
+// Safety: a promotion CAS compares the group record's mod revision, so two
+// coordinators can never both raise the epoch from the same record, and
+// requires the lease key to be absent unless the old primary was fenced
+// otherwise, so no decision lands while an old primary may hold the lease.
+//
+// TILT: a Tick more than tilt.max_tick_gap after the previous one, or a
+// reported SchedulingGap that long, makes the coordinator observe without
+// acting for tilt.period ("+tilt" / "-tilt"). Maintenance (GroupRecord.paused)
+// suppresses automatic failover. Active-active groups have no primary: the
+// coordinator publishes the serving set (healthy members) with a rising epoch.
+// Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/time.h"
+#include "detect/event.h"
+#include "failover/candidate_ranking.h"
+#include "failover/group_config.h"
+#include "failover/schema.h"
+#include "failover/timeline.h"
+#include "store/command.h"
+
+namespace baton::failover {
+
+enum class FailoverState {
+  kNone,
+  kPauseWrites,
+  kWaitCatchUp,
+  kSelectCandidate,
+  kFenceOld,
+  kPromote,
+  kWaitPromotion,
+  kReconfigureReplicas,
+  kDone,
+};
+std::string_view FailoverStateName(FailoverState state);
+
+// Inputs. The driver feeds the group's records as it sees them change.
+struct GroupObserved {
+  GroupRecord record;
+  store::Revision revision = 0;  // its mod revision; 0 = the key is absent
+};
+struct MemberObserved {
+  MemberRecord record;
+};
+struct LeaseObserved {
+  std::optional<LeaseRecord> lease;  // nullopt: the lease key is absent
+  bool released = false;             // absent because the holder released it (ReleaseLeaseTxn)
+};
+struct ServingObserved {
+  ServingRecord record;
+};
+struct CasResult {
+  uint64_t id = 0;
+  bool succeeded = false;
+  store::Revision revision = 0;  // the group record's new mod revision on success
+};
+struct FenceResult {
+  uint64_t id = 0;
+  bool ok = false;  // the hook confirmed the member is off
+};
+struct FailoverRequest {
+  bool force = false;  // promote even if data would be lost (the loss is reported)
+  std::string target;  // empty: the best candidate
+};
+struct SwitchoverRequest {
+  std::string target;
+};
+struct AbortRequest {};
+struct MaintenanceRequest {
+  bool pause = true;
+};
+struct SchedulingGap {
+  Duration gap;  // how late the driver's timer fired, or how far the clock jumped
+};
+struct Routed {
+  Epoch epoch = 0;  // routers now send traffic to this epoch's primary
+};
+using CoordinatorInput = std::variant<GroupObserved, MemberObserved, LeaseObserved, ServingObserved,
+                                      CasResult, FenceResult, FailoverRequest, SwitchoverRequest,
+                                      AbortRequest, MaintenanceRequest, SchedulingGap, Routed>;
+
+// Outputs.
+struct GroupWrite {
+  uint64_t id = 0;  // answer with CasResult{id}
+  store::Txn txn;   // GroupCas(...)
+  GroupRecord next;
+};
+struct FenceOrder {
+  uint64_t id = 0;  // answer with FenceResult{id}
+  std::string member;
+  std::string node;
+  Epoch epoch = 0;
+};
+struct CoordinatorReady {
+  std::vector<GroupWrite> writes;
+  std::vector<FenceOrder> fences;
+  std::vector<ServingRecord> serving;  // Put at ServingKey
+  std::vector<Timeline> timelines;     // closed; keep in the history
+  std::vector<detect::Event> events;
+};
+
+struct CoordinatorStatus {
+  FailoverState state = FailoverState::kNone;
+  bool tilt = false;
+  bool paused = false;
+  bool odown = false;
+  Epoch epoch = 0;
+  std::string primary;
+  std::string candidate;
+};
+
+class Coordinator {
+ public:
+  // `agents`: the voting agents of the store; ODOWN needs a majority of them.
+  // REQUIRES: config.Validate().ok(), agents >= 1.
+  Coordinator(const GroupConfig& config, int agents, Instant now);
+
+  Coordinator(const Coordinator&) = delete;
+  Coordinator& operator=(const Coordinator&) = delete;
+
+  void Step(const CoordinatorInput& input, Instant now);
+  void Tick(Instant now);
+
+  bool HasReady() const;
+  CoordinatorReady TakeReady();
+
+  bool CanAbort() const { return state_ <= FailoverState::kWaitPromotion; }
+  // Ends the current failover with event `name`. REQUIRES: CanAbort() and a
+  // failover in progress.
+  void Abort(const std::string& name, const std::string& reason, Instant now);
+
+  CoordinatorStatus Status(Instant now) const;
+  FailoverState state() const { return state_; }
+  const std::optional<Timeline>& current() const { return current_; }
+  const std::vector<Timeline>& history() const { return history_; }
+
+ private:
+  struct LeaseView {
+    bool known = false;
+    std::optional<LeaseRecord> held;
+    bool released = false;  // the last end was a release
+    Instant ended_at;       // when the coordinator saw it end
+  };
+
+  // Observing half (coordinator.cc).
+  void Observe(const GroupObserved& in, Instant now);
+  void Observe(const MemberObserved& in, Instant now);
+  void Observe(const LeaseObserved& in, Instant now);
+  void Observe(const ServingObserved& in, Instant now);
+  void Observe(const CasResult& in, Instant now);
+  void Observe(const FenceResult& in, Instant now);
+  void Observe(const FailoverRequest& in, Instant now);
+  void Observe(const SwitchoverRequest& in, Instant now);
+  void Observe(const AbortRequest& in, Instant now);
+  void Observe(const MaintenanceRequest& in, Instant now);
+  void Observe(const SchedulingGap& in, Instant now);
+  void Observe(const Routed& in, Instant now);
+  void UpdateDown(const MemberRecord& record, Instant now);
+  bool ReplicaEvidence(const MemberRecord& primary) const;
+  void EnterTilt(Duration gap, Instant now);
+  bool Tilted(Instant now) const { return tilt_until_ && now < *tilt_until_; }
+
+  // Acting half (coordinator_states.cc).
+  void Act(Instant now);
+  void MaybeStart(Instant now);
+  void Begin(const std::string& cause, Instant detected, FailoverState first, Instant now);
+  void Enter(FailoverState state, Instant now);
+  void OnPauseWrites(Instant now);
+  void OnWaitCatchUp(Instant now);
+  void OnSelectCandidate(Instant now);
+  void OnFenceOld(Instant now);
+  void OnPromote(Instant now);
+  void OnWaitPromotion(Instant now);
+  void OnReconfigureReplicas(Instant now);
+  void OnDone(Instant now);
+  Duration Deadline(FailoverState state) const;
+  std::optional<std::string> FencedBy(Instant now) const;
+  bool Settled(const MemberConfig& member) const;
+  void WriteGroup(const GroupRecord& next, LeaseRule rule, bool tracked);
+  // The outcome of the tracked write, once; nullopt while it is pending.
+  std::optional<bool> TakeCasOutcome();
+  void Close(const std::string& outcome, Instant now);
+  void PublishServing(Instant now);
+  void Emit(std::string name, std::string target, Instant now,
+            std::vector<std::pair<std::string, std::string>> fields = {});
+  const MemberRecord* Record(const std::string& member) const;
+
+  const GroupConfig config_;
+  const int quorum_;
+
+  // Observed store state.
+  bool group_seen_ = false;
+  GroupRecord group_;
+  store::Revision group_revision_ = 0;
+  MemberRecords records_;
+  LeaseView lease_;
+  ServingRecord serving_;
+
+  // Detection.
+  bool sdown_ = false;
+  bool odown_ = false;
+  Instant sdown_since_;
+  std::optional<Instant> last_tick_;
+  std::optional<Instant> tilt_until_;
+  Instant retry_after_;
+
+  // The failover in progress.
+  FailoverState state_ = FailoverState::kNone;
+  Instant state_since_;
+  std::optional<Timeline> current_;
+  std::string candidate_;
+  std::string original_primary_;
+  std::set<std::string> tried_;
+  std::string only_;
+  bool force_ = false;
+  bool take_lease_ = false;  // fenced by hook or paused writes
+  std::optional<uint64_t> fence_id_;
+  bool hook_ok_ = false;
+  std::optional<uint64_t> cas_id_;
+  std::optional<bool> cas_outcome_;
+  GroupRecord cas_next_;  // what the tracked write sets
+  Position catch_up_lag_ = 0;
+
+  uint64_t next_id_ = 1;
+  CoordinatorReady ready_;
+  std::vector<Timeline> history_;
+};
+
+}  // namespace baton::failover

@@ -1,0 +1,305 @@
+// The acting half of the Coordinator: starting a failover, one handler per
+// state, and the writes they make. See coordinator.h for the state diagram.
+#include <algorithm>
+#include <utility>
+
+#include "core/check.h"
+#include "failover/coordinator.h"
+
+namespace baton::failover {
+
+void Coordinator::Act(Instant now) {
+  if (Tilted(now)) return;
+  if (config_.mode == GroupMode::kActiveActive) return PublishServing(now);
+  const FailoverState before = state_;
+  switch (state_) {
+    case FailoverState::kNone:
+      MaybeStart(now);
+      break;
+    case FailoverState::kPauseWrites:
+      OnPauseWrites(now);
+      break;
+    case FailoverState::kWaitCatchUp:
+      OnWaitCatchUp(now);
+      break;
+    case FailoverState::kSelectCandidate:
+      OnSelectCandidate(now);
+      break;
+    case FailoverState::kFenceOld:
+      OnFenceOld(now);
+      break;
+    case FailoverState::kPromote:
+      OnPromote(now);
+      break;
+    case FailoverState::kWaitPromotion:
+      OnWaitPromotion(now);
+      break;
+    case FailoverState::kReconfigureReplicas:
+      OnReconfigureReplicas(now);
+      break;
+    case FailoverState::kDone:
+      OnDone(now);
+      break;
+  }
+  if (state_ != before && state_ != FailoverState::kNone) Act(now);  // run the new state now
+}
+
+void Coordinator::MaybeStart(Instant now) {
+  const bool automatic = config_.failover == FailoverMode::kAutomatic;
+  if (!automatic || group_.paused || !group_seen_ || !lease_.known || now < retry_after_) return;
+  if (group_.primary.empty()) {
+    return Begin("no-primary", now, FailoverState::kSelectCandidate, now);
+  }
+  if (!lease_.held) {
+    return Begin(lease_.released ? "lease-released" : "lease-expired", lease_.ended_at,
+                 FailoverState::kSelectCandidate, now);
+  }
+  if (odown_) Begin("odown", sdown_since_, FailoverState::kSelectCandidate, now);
+}
+
+void Coordinator::Begin(const std::string& cause, Instant detected, FailoverState first,
+                        Instant now) {
+  BATON_CHECK(state_ == FailoverState::kNone) << "failover already in progress";
+  current_ = Timeline{};
+  current_->group = config_.name;
+  current_->cause = cause;
+  current_->from_epoch = group_.epoch;
+  current_->old_primary = original_primary_ = group_.primary;
+  current_->detected = detected;
+  current_->confirmed = now;
+  if (const MemberRecord* old = Record(group_.primary)) {
+    current_->old_primary_position = old->position;
+    current_->old_primary_acked = old->acked_position;
+  }
+  Emit("+try-failover", group_.primary, now, {{"cause", cause}});
+  Enter(first, now);
+}
+
+void Coordinator::Enter(FailoverState state, Instant now) {
+  state_ = state;
+  state_since_ = now;
+  Emit("+failover-state-" + std::string(FailoverStateName(state)), config_.name, now);
+}
+
+Duration Coordinator::Deadline(FailoverState state) const {
+  const StepTimeouts& t = config_.timeouts;
+  switch (state) {
+    case FailoverState::kWaitCatchUp:
+      return t.catch_up;
+    case FailoverState::kFenceOld:
+      return t.fence;
+    case FailoverState::kWaitPromotion:
+      return t.wait_promotion;
+    case FailoverState::kReconfigureReplicas:
+      return t.reconfigure;
+    default:
+      return t.promote;
+  }
+}
+
+void Coordinator::OnPauseWrites(Instant now) {
+  if (!cas_id_ && !cas_outcome_) {
+    GroupRecord next = group_;
+    next.state = GroupState::kSwitchover;
+    next.switchover_target = only_;
+    next.reason = "+switchover";
+    return WriteGroup(next, LeaseRule::kKeep, true);
+  }
+  if (const std::optional<bool> ok = TakeCasOutcome()) {
+    if (!*ok) return Abort("-switchover-abort-cas-failed", "group record changed", now);
+    return Enter(FailoverState::kWaitCatchUp, now);
+  }
+  if (now - state_since_ > Deadline(state_)) Abort("-switchover-abort-timeout", "cas", now);
+}
+
+void Coordinator::OnWaitCatchUp(Instant now) {
+  const MemberRecord* primary = Record(group_.primary);
+  const MemberRecord* target = Record(only_);
+  if (primary && target && primary->role == MemberRole::kWritesPaused &&
+      primary->epoch_seen == group_.epoch && target->position >= primary->position) {
+    current_->old_primary_position = primary->position;
+    current_->old_primary_acked = primary->acked_position;
+    current_->fenced = now;
+    take_lease_ = true;
+    Emit("+switchover-caught-up", only_, now, {{"position", std::to_string(target->position)}});
+    return Enter(FailoverState::kSelectCandidate, now);
+  }
+  if (now - state_since_ > Deadline(state_)) {
+    Abort("-switchover-abort-catch-up-timeout", "lag " + std::to_string(catch_up_lag_), now);
+  }
+}
+
+void Coordinator::OnSelectCandidate(Instant now) {
+  RankInput in{
+      group_.primary, current_->old_primary_position, current_->old_primary_acked, tried_, only_,
+      force_};
+  if (!original_primary_.empty()) in.exclude.insert(original_primary_);
+  const Ranking r = RankCandidates(config_, records_, in);
+  if (r.verdict == RankVerdict::kNoCandidate) {
+    return Abort("-failover-abort-no-candidate", r.reason, now);
+  }
+  if (r.verdict == RankVerdict::kWouldLoseData) {
+    return Abort("-failover-abort-would-lose-data", r.reason, now);
+  }
+  candidate_ = r.chosen;
+  current_->new_primary = r.chosen;
+  current_->new_primary_position = r.chosen_position;
+  current_->acked_loss_bytes = r.acked_loss_bytes;
+  current_->loss_bound_bytes = r.loss_bound_bytes;
+  current_->forced = force_ && r.acked_loss_bytes > 0;
+  Emit("+selected-replica", candidate_, now,
+       {{"position", std::to_string(r.chosen_position)},
+        {"loss_bound", std::to_string(r.loss_bound_bytes)},
+        {"acked_loss", std::to_string(r.acked_loss_bytes)}});
+  if (current_->forced) {
+    Emit("+forced-promotion", candidate_, now,
+         {{"lost_bytes", std::to_string(r.acked_loss_bytes)}});
+  }
+  Enter(FailoverState::kFenceOld, now);
+}
+
+std::optional<std::string> Coordinator::FencedBy(Instant now) const {
+  if (take_lease_) return "writes-paused";
+  if (hook_ok_) return "hook";
+  if (!lease_.known || lease_.held) return std::nullopt;
+  if (lease_.released) return "released";
+  if (now >= lease_.ended_at + config_.drift_margin) return "expired";
+  return std::nullopt;
+}
+
+void Coordinator::OnFenceOld(Instant now) {
+  if (const std::optional<std::string> how = FencedBy(now)) {
+    if (!current_->fenced) current_->fenced = now;
+    Emit("+fenced", group_.primary, now, {{"by", *how}});
+    return Enter(FailoverState::kPromote, now);
+  }
+  const bool held = lease_.held.has_value();
+  if (config_.fencing_hook && held && !fence_id_ && !group_.primary.empty()) {
+    const MemberConfig* old = config_.FindMember(group_.primary);
+    fence_id_ = next_id_++;
+    ready_.fences.push_back(
+        FenceOrder{*fence_id_, group_.primary, old ? old->node : "", group_.epoch});
+    Emit("+fence-hook", group_.primary, now);
+  }
+  if (now - state_since_ > Deadline(state_)) {
+    Abort("-failover-abort-not-fenced", held ? "lease still held" : "lease margin", now);
+  }
+}
+
+void Coordinator::OnPromote(Instant now) {
+  if (!cas_id_ && !cas_outcome_) {
+    GroupRecord next = group_;
+    next.epoch = group_.epoch + 1;
+    next.primary = candidate_;
+    next.state = GroupState::kFailover;
+    next.switchover_target.clear();
+    next.reason = current_->cause;
+    const bool take = take_lease_ || hook_ok_;
+    return WriteGroup(next, take ? LeaseRule::kTake : LeaseRule::kRequireAbsent, true);
+  }
+  if (const std::optional<bool> ok = TakeCasOutcome()) {
+    if (!*ok) return Abort("-failover-abort-cas-failed", "group record or lease changed", now);
+    BATON_CHECK(group_.epoch > current_->from_epoch) << "promotion did not raise the epoch";
+    current_->to_epoch = group_.epoch;
+    Emit("+promote-written", candidate_, now, {{"epoch", std::to_string(group_.epoch)}});
+    return Enter(FailoverState::kWaitPromotion, now);
+  }
+  if (now - state_since_ > Deadline(state_)) Abort("-failover-abort-timeout", "promote cas", now);
+}
+
+void Coordinator::OnWaitPromotion(Instant now) {
+  const MemberRecord* b = Record(candidate_);
+  if (b && b->role == MemberRole::kPrimary && b->epoch_seen == group_.epoch) {
+    current_->promoted = now;
+    Emit("+promoted-replica", candidate_, now, {{"epoch", std::to_string(group_.epoch)}});
+    return Enter(FailoverState::kReconfigureReplicas, now);
+  }
+  if (now - state_since_ <= Deadline(state_)) return;
+  Emit("-failover-promotion-timeout", candidate_, now);
+  tried_.insert(candidate_);
+  take_lease_ = hook_ok_ = false;  // the failed candidate must now be fenced by its lease
+  fence_id_.reset();
+  Enter(FailoverState::kSelectCandidate, now);
+}
+
+bool Coordinator::Settled(const MemberConfig& m) const {
+  if (m.name == candidate_) return true;
+  const MemberRecord* r = Record(m.name);
+  if (!r || r->health != detect::Health::kHealthy) return true;  // re-pointed when it returns
+  return r->role == MemberRole::kReplica && r->following == candidate_;
+}
+
+void Coordinator::OnReconfigureReplicas(Instant now) {
+  bool all = true;
+  for (const MemberConfig& m : config_.members) all = all && Settled(m);
+  const bool late = now - state_since_ > Deadline(state_);
+  if (!all && !late) return;
+  if (late && !all) Emit("-reconf-timeout", config_.name, now);
+  current_->repointed = now;
+  Enter(FailoverState::kDone, now);
+}
+
+void Coordinator::OnDone(Instant now) {
+  if (!cas_id_ && !cas_outcome_) {
+    GroupRecord next = group_;
+    next.state = GroupState::kStable;
+    next.reason = "+switch-primary";
+    return WriteGroup(next, LeaseRule::kKeep, true);
+  }
+  const bool answered = TakeCasOutcome().has_value();
+  if (!answered && now - state_since_ <= Deadline(state_)) return;
+  Emit("+switch-primary", candidate_, now,
+       {{"old", current_->old_primary}, {"epoch", std::to_string(group_.epoch)}});
+  Close("+switch-primary", now);
+}
+
+void Coordinator::Abort(const std::string& name, const std::string& reason, Instant now) {
+  BATON_CHECK(CanAbort()) << "abort in state " << FailoverStateName(state_)
+                          << ": after promotion the only way is forward";
+  BATON_CHECK(current_.has_value()) << "abort without a failover";
+  Emit(name, config_.name, now, {{"reason", reason}});
+  if (group_.state == GroupState::kSwitchover) {
+    GroupRecord next = group_;
+    next.state = GroupState::kStable;
+    next.switchover_target.clear();
+    next.reason = name;
+    WriteGroup(next, LeaseRule::kKeep, false);
+  }
+  retry_after_ = now + config_.timeouts.retry_after;
+  Close(name, now);
+}
+
+void Coordinator::WriteGroup(const GroupRecord& next, LeaseRule rule, bool tracked) {
+  const uint64_t id = next_id_++;
+  if (tracked) {
+    cas_id_ = id;
+    cas_next_ = next;
+  }
+  ready_.writes.push_back(
+      GroupWrite{id, GroupCas(config_.name, group_revision_, next, rule), next});
+}
+
+std::optional<bool> Coordinator::TakeCasOutcome() { return std::exchange(cas_outcome_, {}); }
+
+void Coordinator::PublishServing(Instant now) {
+  if (group_.paused) return;
+  std::vector<std::string> healthy;
+  for (const MemberConfig& m : config_.members) {
+    const MemberRecord* r = Record(m.name);
+    if (r && r->health == detect::Health::kHealthy) healthy.push_back(m.name);
+  }
+  std::sort(healthy.begin(), healthy.end());
+  if (healthy == serving_.members) return;
+  for (const std::string& m : healthy) {
+    if (!std::binary_search(serving_.members.begin(), serving_.members.end(), m)) {
+      Emit("+serving", m, now);
+    }
+  }
+  for (const std::string& m : serving_.members) {
+    if (!std::binary_search(healthy.begin(), healthy.end(), m)) Emit("-serving", m, now);
+  }
+  serving_ = ServingRecord{serving_.epoch + 1, std::move(healthy)};
+  ready_.serving.push_back(serving_);
+}
+
+}  // namespace baton::failover
