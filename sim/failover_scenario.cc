@@ -89,11 +89,19 @@ FailoverTimeline RunFailoverScenario(uint64_t seed, int nodes, std::vector<std::
                               std::to_string(t.old_term));
 
   cluster.StartClients();
+  // Each write is listed until the new leader's first writes; later ones
+  // are only counted, to keep the timeline short.
   size_t seen = 0;
+  int listed_after_crash = 0;
+  int counted = 0;
   auto report_writes = [&] {
     for (; seen < cluster.history().size(); ++seen) {
       const HistoryOp& op = cluster.history()[seen];
       if (op.indeterminate) continue;
+      if (t.new_commit && ++listed_after_crash > 2) {
+        ++counted;
+        continue;
+      }
       timeline.Add(op.complete, "write " + op.key + "=" + op.value + " committed (" +
                                     Ms(op.complete - op.invoke) + " after submit)");
     }
@@ -150,6 +158,7 @@ FailoverTimeline RunFailoverScenario(uint64_t seed, int nodes, std::vector<std::
     return fail("old leader did not catch up");
   }
   t.caught_up = cluster.now();
+  timeline.Add(*t.caught_up, std::to_string(counted) + " more writes committed meanwhile");
   timeline.Add(*t.caught_up, "node " + std::to_string(t.old_leader) + " caught up: applied index " +
                                  std::to_string(cluster.applied(t.old_leader)) + " as follower");
   cluster.StopClients();
