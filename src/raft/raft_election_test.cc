@@ -4,11 +4,19 @@
 
 #include <map>
 #include <set>
+#include <string>
 
 #include "testing/raft_test_cluster.h"
 
 namespace baton::raft {
 namespace {
+
+// "tag" followed by i (built with append: GCC 12 mis-warns on "lit" + to_string).
+std::string Numbered(const char* tag, int i) {
+  std::string s = tag;
+  s.append(std::to_string(i));
+  return s;
+}
 
 void ClassicRaft(Config& c) {
   c.pre_vote = false;
@@ -186,7 +194,7 @@ TEST(RaftElection, SafetyHoldsUnderRandomPartitions) {
       if (rng.Chance(0.05)) c.Heal();
       c.TickAll();
       const NodeId leader = c.Leader();
-      if (leader != kNoNode) (void)c.node(leader).Propose("v" + std::to_string(step));
+      if (leader != kNoNode) (void)c.node(leader).Propose(Numbered("v", step));
       c.Stabilize();
       for (NodeId id : c.ids()) {
         if (c.node(id).role() != Role::kLeader) continue;
@@ -220,7 +228,7 @@ TEST(RaftElection, SafetyHoldsWithRestartsAndCompaction) {
       if (rng.Chance(0.08)) c.Heal();
       c.TickAll();
       const NodeId leader = c.Leader();
-      if (leader != kNoNode) (void)c.node(leader).Propose("v" + std::to_string(step));
+      if (leader != kNoNode) (void)c.node(leader).Propose(Numbered("v", step));
       c.Stabilize();
       if (rng.Chance(0.05)) {
         const NodeId id = static_cast<NodeId>(rng.UniformInt(1, 3));

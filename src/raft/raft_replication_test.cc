@@ -5,11 +5,19 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <string>
 
 #include "testing/raft_test_cluster.h"
 
 namespace baton::raft {
 namespace {
+
+// "tag" followed by i (built with append: GCC 12 mis-warns on "lit" + to_string).
+std::string Numbered(const char* tag, int i) {
+  std::string s = tag;
+  s.append(std::to_string(i));
+  return s;
+}
 
 std::optional<Entry> AppliedAt(RaftTestCluster& c, NodeId id, Index index) {
   for (const Entry& e : c.applied(id)) {
@@ -21,7 +29,7 @@ std::optional<Entry> AppliedAt(RaftTestCluster& c, NodeId id, Index index) {
 TEST(RaftReplication, ProposalsApplyInTheSameOrderEverywhere) {
   RaftTestCluster c(3);
   c.Elect(1);
-  for (int i = 0; i < 20; ++i) ASSERT_TRUE(c.node(1).Propose("p" + std::to_string(i)).ok());
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(c.node(1).Propose(Numbered("p", i)).ok());
   ASSERT_TRUE(c.Stabilize());
   c.TickAndStabilize(1);  // the heartbeat carries the final commit index
   for (NodeId id : {1, 2, 3}) {
@@ -218,7 +226,7 @@ TEST(RaftReplication, LaggingFollowerReceivesSnapshotThenEntries) {
   RaftTestCluster c(3);
   c.Elect(1);
   c.Isolate(3);
-  for (int i = 0; i < 20; ++i) ASSERT_TRUE(c.ProposeAndStabilize(1, "x" + std::to_string(i)).ok());
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(c.ProposeAndStabilize(1, Numbered("x", i)).ok());
   ASSERT_TRUE(c.Compact(1, 20).ok());
   ASSERT_TRUE(c.node(1).Propose("after snapshot").ok());
   c.Heal();
