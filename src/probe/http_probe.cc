@@ -61,7 +61,9 @@ std::string RangesText(const std::vector<StatusRange>& ranges) {
 ProbeOutcome RunHttp(const HttpSpec& spec, const Deadline& deadline) {
   Result<Fd> fd = ConnectTcp(spec.host, spec.port, deadline);
   if (!fd.has_value()) return Failed(fd.error());
-  const std::string request = "GET " + spec.path + " HTTP/1.0\r\nHost: " + spec.host + ":" +
+  const std::string host =
+      spec.host.find(':') == std::string::npos ? spec.host : "[" + spec.host + "]";  // IPv6
+  const std::string request = "GET " + spec.path + " HTTP/1.0\r\nHost: " + host + ":" +
                               std::to_string(spec.port) +
                               "\r\nUser-Agent: baton-probe\r\nAccept: */*\r\n"
                               "Connection: close\r\n\r\n";

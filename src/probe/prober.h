@@ -8,6 +8,10 @@
 // operating error; it fails with the step in its output ("resolve: ...",
 // "connect: ...: Connection refused", "exec: no such file: ...").
 //
+// Each probe holds one pool thread for up to its timeout: size the pool for
+// the probes that may be in flight at once, or queued probes will reach their
+// CheckState deadline before they start.
+//
 // RunProbe() is the same work, synchronously on the calling thread, for
 // command-line tools and tests.
 //

@@ -4,6 +4,8 @@
 //  - Start() spawns the command in its own process group, stdin from
 //    /dev/null, stdout and stderr appended to the log file. A member that is
 //    not running (a cold standby, or after Stop) is started on demand.
+//    The command must run in the foreground: a server that daemonizes
+//    (forks and lets its first process exit) looks like an exit.
 //  - The exit is noticed by polling waitpid(WNOHANG) on a loop timer every
 //    `poll_interval` (no SIGCHLD handler, so nothing else in the process is
 //    disturbed). The rest of the group is killed when its leader exits.
