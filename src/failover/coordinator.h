@@ -93,8 +93,8 @@ struct FenceResult {
   bool ok = false;  // the hook confirmed the member is off
 };
 struct FailoverRequest {
-  bool force = false;  // promote even if data would be lost (the loss is reported)
-  std::string target;  // empty: the best candidate
+  bool force = false;       // promote even if data would be lost (the loss is reported)
+  std::string target = {};  // empty: the best candidate
 };
 struct SwitchoverRequest {
   std::string target;

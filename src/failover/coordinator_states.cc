@@ -222,8 +222,10 @@ void Coordinator::OnWaitPromotion(Instant now) {
   Enter(FailoverState::kSelectCandidate, now);
 }
 
+// The old primary is not waited for: it is fenced or gone, and its agent
+// re-points it when it sees the new record.
 bool Coordinator::Settled(const MemberConfig& m) const {
-  if (m.name == candidate_) return true;
+  if (m.name == candidate_ || m.name == original_primary_) return true;
   const MemberRecord* r = Record(m.name);
   if (!r || r->health != detect::Health::kHealthy) return true;  // re-pointed when it returns
   return r->role == MemberRole::kReplica && r->following == candidate_;

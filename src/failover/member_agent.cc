@@ -1,0 +1,269 @@
+#include "failover/member_agent.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "core/check.h"
+
+namespace baton::failover {
+namespace {
+
+bool IsPrimaryRole(MemberRole role) {
+  return role == MemberRole::kPrimary || role == MemberRole::kWritesPaused;
+}
+
+bool HolderActive(const PrimaryLeaseHolder& h) {
+  return h.state() == HolderState::kAcquiring || h.state() == HolderState::kHolding;
+}
+
+}  // namespace
+
+std::string_view CommandKindName(CommandKind kind) {
+  switch (kind) {
+    case CommandKind::kPromote:
+      return "promote";
+    case CommandKind::kDemote:
+      return "demote";
+    case CommandKind::kFence:
+      return "fence";
+    case CommandKind::kFollow:
+      return "follow";
+    case CommandKind::kStartCold:
+      return "start-cold";
+    case CommandKind::kPauseWrites:
+      return "pause-writes";
+    case CommandKind::kResumeWrites:
+      return "resume-writes";
+  }
+  return "unknown";
+}
+
+MemberAgent::MemberAgent(const GroupConfig& config, std::string node)
+    : config_(config), node_(std::move(node)) {
+  BATON_CHECK(config_.Validate().ok()) << config_.Validate().ToString();
+  for (const MemberConfig& m : config_.members) {
+    if (m.node != node_) continue;
+    Local& local = members_[m.name];
+    local.config = &m;
+    local.record.member = m.name;
+    local.record.role =
+        m.standby == StandbyKind::kCold ? MemberRole::kStopped : MemberRole::kUnknown;
+    local.holder = std::make_unique<PrimaryLeaseHolder>(config_, m.name, node_);
+  }
+}
+
+void MemberAgent::OnGroupRecord(const GroupRecord& record, store::Revision revision, Instant now) {
+  if (record.epoch < max_epoch_) {
+    return Emit("-stale-group-record", group_.primary, now,
+                {{"epoch", std::to_string(record.epoch)}, {"seen", std::to_string(max_epoch_)}});
+  }
+  max_epoch_ = record.epoch;
+  group_ = record;
+  group_revision_ = revision;
+  group_seen_ = true;
+  for (auto& [name, m] : members_) Reconcile(m, now);
+}
+
+void MemberAgent::OnMemberStatus(const std::string& member, detect::Health health,
+                                 Position position, Position acked_position, Instant now) {
+  auto it = members_.find(member);
+  BATON_CHECK(it != members_.end()) << member << " does not run on " << node_;
+  Local& m = it->second;
+  const bool failed =
+      health == detect::Health::kUnhealthy && m.record.health != detect::Health::kUnhealthy;
+  const bool changed = m.record.health != health || m.record.position != position ||
+                       m.record.acked_position != acked_position;
+  m.record.health = health;
+  m.record.position = position;
+  m.record.acked_position = acked_position;
+  if (failed) m.holder->OnMemberFailed(now);
+  Drain(m);
+  if (changed) Report(m);
+  Reconcile(m, now);
+}
+
+void MemberAgent::OnCommandResult(uint64_t id, const Status& status, Instant now) {
+  for (auto& [name, m] : members_) {
+    if (!m.pending || m.pending->id != id) continue;
+    const AdapterCommand c = *std::exchange(m.pending, std::nullopt);
+    if (status.ok()) {
+      Complete(m, c);
+    } else {
+      Emit("-command-failed", name, now,
+           {{"command", std::string(CommandKindName(c.kind))}, {"error", status.ToString()}});
+    }
+    Reconcile(m, now);
+  }
+}
+
+void MemberAgent::OnLeaseResult(const std::string& member, uint64_t op_id, const Status& status,
+                                Instant now) {
+  auto it = members_.find(member);
+  if (it == members_.end()) return;
+  it->second.holder->OnResult(op_id, status, now);
+  Drain(it->second);
+  Reconcile(it->second, now);
+}
+
+void MemberAgent::Tick(Instant now) {
+  for (auto& [name, m] : members_) {
+    m.holder->Tick(now);
+    Drain(m);
+    if (m.pending && now >= m.pending->deadline) {
+      Emit("-command-timeout", name, now,
+           {{"command", std::string(CommandKindName(m.pending->kind))}});
+      m.pending.reset();
+    }
+    Reconcile(m, now);
+  }
+}
+
+Instant MemberAgent::NextWakeup() const {
+  Instant wake = Instant::FromNanos(INT64_MAX);
+  for (const auto& [name, m] : members_) {
+    wake = std::min(wake, m.holder->NextWakeup());
+    if (m.pending) wake = std::min(wake, m.pending->deadline);
+  }
+  return wake;
+}
+
+bool MemberAgent::HasReady() const {
+  return !ready_.commands.empty() || !ready_.lease_work.empty() || !ready_.reports.empty() ||
+         !ready_.events.empty();
+}
+
+AgentReady MemberAgent::TakeReady() { return std::exchange(ready_, AgentReady{}); }
+
+const MemberRecord& MemberAgent::record(const std::string& member) const {
+  auto it = members_.find(member);
+  BATON_CHECK(it != members_.end()) << member << " does not run on " << node_;
+  return it->second.record;
+}
+
+bool MemberAgent::MayWrite(const std::string& member, Instant now) const {
+  auto it = members_.find(member);
+  return it != members_.end() && it->second.record.role == MemberRole::kPrimary &&
+         it->second.holder->MayWrite(now);
+}
+
+void MemberAgent::Reconcile(Local& m, Instant now) {
+  Drain(m);
+  if (m.pending && !(m.fence_ordered && m.pending->kind != CommandKind::kFence)) return;
+  std::optional<AdapterCommand> next = NextCommand(m, now);
+  Drain(m);
+  if (!next && m.fence_ordered) next = NextCommand(m, now);  // a fence NextCommand ordered
+  if (!next) return;
+  m.pending = next;
+  ready_.commands.push_back(*next);
+}
+
+std::optional<AdapterCommand> MemberAgent::NextCommand(Local& m, Instant now) {
+  std::optional<CommandKind> kind;
+  const std::string& name = m.record.member;
+  const MemberRole role = m.record.role;
+  const bool current = m.record.epoch_seen == group_.epoch;
+  if (m.fence_ordered) {
+    kind = CommandKind::kFence;
+  } else if (!group_seen_) {
+    return std::nullopt;
+  } else if (group_.primary == name) {
+    const bool switching =
+        group_.state == GroupState::kSwitchover && group_.switchover_target != name;
+    if (role == MemberRole::kStopped) {
+      kind = CommandKind::kStartCold;
+    } else if (IsPrimaryRole(role) && current) {
+      if (switching && role == MemberRole::kPrimary) kind = CommandKind::kPauseWrites;
+      if (!switching && role == MemberRole::kWritesPaused) kind = CommandKind::kResumeWrites;
+    } else if (m.holder->epoch() < group_.epoch) {
+      m.holder->Start(group_.epoch, now);
+    } else if (m.holder->state() == HolderState::kHolding && m.holder->epoch() == group_.epoch) {
+      kind = CommandKind::kPromote;
+    }
+  } else if (IsPrimaryRole(role)) {
+    if (!HolderActive(*m.holder)) kind = CommandKind::kDemote;
+    m.holder->Resign(now);  // orders the fence through Drain when it held the lease
+  } else if (!group_.primary.empty() && role != MemberRole::kStopped &&
+             (role != MemberRole::kReplica || m.record.following != group_.primary)) {
+    kind = CommandKind::kFollow;
+  }
+  if (!kind) return std::nullopt;
+  return MakeCommand(m, *kind, now);
+}
+
+std::optional<AdapterCommand> MemberAgent::MakeCommand(Local& m, CommandKind kind, Instant now) {
+  const Epoch epoch = kind == CommandKind::kFence ? m.holder->epoch() : group_.epoch;
+  BATON_CHECK(kind != CommandKind::kPromote || epoch >= max_epoch_)
+      << "promote for epoch " << epoch << " after seeing epoch " << max_epoch_;
+  const std::pair<CommandKind, Epoch> step{kind, epoch};
+  m.attempts = m.last_step == step ? m.attempts + 1 : 1;
+  m.last_step = step;
+  if (m.attempts > config_.timeouts.command_attempts) {
+    if (m.attempts == config_.timeouts.command_attempts + 1) {
+      Emit("-command-gave-up", m.record.member, now,
+           {{"command", std::string(CommandKindName(kind))}, {"epoch", std::to_string(epoch)}});
+    }
+    m.attempts = config_.timeouts.command_attempts + 1;
+    if (kind == CommandKind::kPromote) m.holder->Resign(now);  // let the next candidate go
+    return std::nullopt;
+  }
+  AdapterCommand c{
+      next_id_++, m.record.member, kind, epoch, "", "", now + config_.timeouts.command};
+  if (kind == CommandKind::kFollow) {
+    const MemberConfig* primary = config_.FindMember(group_.primary);
+    c.primary = group_.primary;
+    c.primary_address = primary ? primary->address : "";
+  }
+  Emit("+command", m.record.member, now,
+       {{"command", std::string(CommandKindName(kind))}, {"epoch", std::to_string(epoch)}});
+  return c;
+}
+
+void MemberAgent::Complete(Local& m, const AdapterCommand& c) {
+  MemberRecord& r = m.record;
+  r.epoch_seen = std::max(r.epoch_seen, c.epoch);
+  m.last_step.reset();
+  m.attempts = 0;
+  switch (c.kind) {
+    case CommandKind::kPromote:
+    case CommandKind::kResumeWrites:
+      r.role = MemberRole::kPrimary;
+      r.following.clear();
+      break;
+    case CommandKind::kDemote:
+    case CommandKind::kFence:
+      r.role = MemberRole::kFenced;
+      m.fence_ordered = false;
+      break;
+    case CommandKind::kFollow:
+      r.role = MemberRole::kReplica;
+      r.following = c.primary;
+      break;
+    case CommandKind::kStartCold:
+      r.role = MemberRole::kReplica;
+      break;
+    case CommandKind::kPauseWrites:
+      r.role = MemberRole::kWritesPaused;
+      break;
+  }
+  Report(m);
+}
+
+void MemberAgent::Drain(Local& m) {
+  HolderReady r = m.holder->TakeReady();
+  for (detect::Event& e : r.events) ready_.events.push_back(std::move(e));
+  if (r.fence) m.fence_ordered = true;
+  for (LeaseOp& op : r.ops) {
+    MemberRecord report = m.record;
+    if (op.kind == LeaseOpKind::kRelease) report.role = MemberRole::kFenced;
+    ready_.lease_work.push_back(LeaseWork{m.record.member, std::move(op), group_revision_, report});
+  }
+}
+
+void MemberAgent::Report(Local& m) { ready_.reports.push_back(m.record); }
+
+void MemberAgent::Emit(std::string name, const std::string& member, Instant now,
+                       std::vector<std::pair<std::string, std::string>> fields) {
+  ready_.events.push_back(detect::Event{std::move(name), member, now, std::move(fields)});
+}
+
+}  // namespace baton::failover
