@@ -51,7 +51,10 @@ std::string RangesText(const std::vector<StatusRange>& ranges) {
   for (const StatusRange& r : ranges) {
     if (!text.empty()) text += ",";
     text += std::to_string(r.lo);
-    if (r.hi != r.lo) text += "-" + std::to_string(r.hi);
+    if (r.hi != r.lo) {
+      text += '-';
+      text += std::to_string(r.hi);
+    }
   }
   return text;
 }
