@@ -61,13 +61,17 @@ TEST_F(ProbeSchedulerTest, RiseAndFallAgainstAToggledTarget) {
   EXPECT_EQ(scheduler_.Find("db")->successes_in_row(), 2);
 
   // Every report carries the check's name and kind; the transitions in order.
-  std::vector<detect::Transition> changed;
+  // Failures before the fall threshold (and successes before rise) are pending.
+  int changed = 0;
+  int pending = 0;
   for (const CheckReport& r : reports_) {
     EXPECT_EQ(r.check, "db");
     EXPECT_EQ(r.kind, detect::CheckKind::kLiveness);
-    if (r.transition == detect::Transition::kChanged) changed.push_back(r.transition);
+    changed += r.transition == detect::Transition::kChanged;
+    pending += r.transition == detect::Transition::kPending;
   }
-  EXPECT_EQ(changed.size(), 3u);
+  EXPECT_EQ(changed, 3);
+  EXPECT_EQ(pending, 3);  // two failures toward fall = 3, one success toward rise = 2
   std::vector<std::string> names;
   for (const detect::Event& e : events_) names.push_back(e.name);
   EXPECT_EQ(names, (std::vector<std::string>{"+healthy", "+unhealthy", "-unhealthy"}));
