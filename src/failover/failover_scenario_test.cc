@@ -2,6 +2,7 @@
 // of three nodes around a real store state machine (failover_world.h). The
 // world checks after every 100ms tick that epochs never go backwards and that
 // no two members may write at the same instant.
+#include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
 
 #include "failover/failover_world.h"
@@ -90,6 +91,20 @@ TEST_P(DriftTest, SelfFenceHappensBeforeTheEarliestPromotion) {
   ASSERT_TRUE(fence.has_value());
   ASSERT_TRUE(promote.has_value());
   EXPECT_LT(fence->at, promote->at);
+}
+
+// The check has teeth: a clock 20% slow (twice the bound) fences too late.
+TEST(FailoverScenarioTest, DriftBeyondTheMarginBreaksTheSingleWriterInvariant) {
+  EXPECT_NONFATAL_FAILURE(
+      {
+        FailoverWorld w(ThreeMembers());
+        w.SetClockRate("n1", 0.8);
+        Bootstrap(w);
+        w.Run(Duration::Seconds(7));
+        w.Partition("n1");
+        w.Run(Duration::Seconds(20));
+      },
+      "two writable members");
 }
 
 INSTANTIATE_TEST_SUITE_P(ClockRates, DriftTest, ::testing::Values(0.92, 0.97, 1.0, 1.03, 1.08));

@@ -108,6 +108,7 @@ class FailoverWorld {
   std::vector<EventLog> events_;
   std::vector<Timeline> timelines_;
   Epoch max_epoch_ = 0;
+  bool two_writers_reported_ = false;
 };
 
 }  // namespace baton::failover::testing
