@@ -147,6 +147,7 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::stri
 
 ChildProcess::~ChildProcess() {
   if (pid_ <= 0) return;
+  kill(-pid_, SIGKILL);  // its group: a server's worker processes too
   kill(pid_, SIGKILL);
   waitpid(pid_, nullptr, 0);
 }

@@ -79,8 +79,9 @@ class HttpServer {
   std::thread thread_;
 };
 
-// A child process started with fork/exec, killed (SIGKILL) and reaped by pid
-// in the destructor if still running.
+// A child process started with fork/exec in its own process group; the
+// group is killed (SIGKILL) and the child reaped by pid in the destructor if
+// still running.
 class ChildProcess {
  public:
   // Runs argv[0] (a path) with stdout and stderr appended to `log_path`, as
