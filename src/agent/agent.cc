@@ -1,0 +1,77 @@
+#include "agent/agent.h"
+
+#include <fstream>
+
+#include "agent/admin_routes.h"
+
+namespace baton::agent {
+
+Result<std::string> ReadTokenFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Status::IOError(path + ": cannot read the token file");
+  std::string token;
+  std::getline(in, token);
+  const auto first = token.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return Status::InvalidArgument(path + ": empty token file");
+  token = token.substr(first, token.find_last_not_of(" \t\r\n") - first + 1);
+  return token;
+}
+
+Result<std::unique_ptr<Agent>> Agent::Create(net::EventLoop& loop, Logger& logger,
+                                             const config::AgentConfig& config,
+                                             AgentOptions options) {
+  std::unique_ptr<Agent> agent(new Agent());
+
+  admin::AdminServerConfig admin_config;
+  admin_config.bind_address = config.listen.admin.host;
+  admin_config.port = config.listen.admin.port;
+  // Watches long-poll for up to a minute.
+  admin_config.handler_timeout = Duration::Seconds(75);
+  if (!config.admin.token_file.empty()) {
+    BATON_ASSIGN_OR_RETURN(admin_config.bearer_token, ReadTokenFile(config.admin.token_file));
+  }
+  if (!config.tls.insecure_plaintext) {
+    admin_config.tls.cert_file = config.tls.cert;
+    admin_config.tls.key_file = config.tls.key;
+  }
+
+  RaftServerOptions raft;
+  raft.self = {config.node.id, config.node.name, config.listen.peer.ToString(),
+               config.listen.admin.ToString()};
+  raft.cluster_name = config.cluster.name;
+  for (const config::PeerConfig& peer : config.peers) {
+    raft.initial_peers.push_back({peer.id, peer.name, peer.address.ToString(), ""});
+  }
+  raft.join = options.join;
+  raft.data_dir = config.data_dir;
+  raft.tick = config.timing.tick;
+  raft.election_ticks = static_cast<int>(config.timing.election_ticks());
+  raft.heartbeat_ticks = static_cast<int>(config.timing.heartbeat_ticks());
+  raft.tls = {config.tls.ca, config.tls.cert, config.tls.key};
+  raft.plaintext = config.tls.insecure_plaintext;
+  raft.on_fatal = std::move(options.on_fatal);
+  BATON_ASSIGN_OR_RETURN(agent->raft_,
+                         RaftServer::Create(loop, logger, agent->metrics_, std::move(raft)));
+  agent->store_ = std::make_unique<StoreService>(loop, *agent->raft_);
+
+  std::weak_ptr<int> alive = agent->alive_;
+  agent->admin_ = std::make_unique<admin::AdminServer>(std::move(admin_config), logger,
+                                                       [&loop, alive](std::function<void()> work) {
+                                                         loop.Post([alive, work = std::move(work)] {
+                                                           if (!alive.expired()) work();
+                                                         });
+                                                       });
+  InstallAdminRoutes(*agent->admin_,
+                     AdminContext{loop, *agent->raft_, *agent->store_, agent->metrics_});
+  BATON_RETURN_IF_ERROR(agent->admin_->Start());
+  return agent;
+}
+
+Agent::~Agent() {
+  if (admin_) admin_->Stop();
+  alive_.reset();
+  store_.reset();
+  raft_.reset();
+}
+
+}  // namespace baton::agent

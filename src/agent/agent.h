@@ -1,0 +1,63 @@
+// Agent: the parts of one `baton agent` process, composed from a validated
+// AgentConfig: the RaftServer (Raft over the peer transport, the durable log,
+// the store state machine), the StoreService on top of it and the admin HTTP
+// server whose handlers run on the agent's EventLoop.
+//
+// The admin server uses the peer transport's certificate and key for TLS when
+// tls is configured (server authentication only; clients prove themselves
+// with the bearer token read from admin.token_file, and without a token file
+// every mutating route answers 401).
+//
+// Thread-safety: create and destroy on the loop thread (or before the loop
+// runs). The loop and the logger outlive the agent.
+#pragma once
+
+#include <memory>
+
+#include "admin/admin_server.h"
+#include "admin/metrics.h"
+#include "agent/raft_server.h"
+#include "agent/store_service.h"
+#include "config/agent_config.h"
+#include "core/logger.h"
+#include "core/result.h"
+#include "net/event_loop.h"
+
+namespace baton::agent {
+
+struct AgentOptions {
+  bool join = false;  // a fresh data dir waits to be added instead of bootstrapping
+  // Called once if the data directory fails; the agent should then exit.
+  std::function<void(const Status&)> on_fatal;
+};
+
+class Agent {
+ public:
+  // Opens the data directory, binds the peer and admin listeners and starts
+  // serving. InvalidArgument/IOError for unusable files or addresses.
+  static Result<std::unique_ptr<Agent>> Create(net::EventLoop& loop, Logger& logger,
+                                               const config::AgentConfig& config,
+                                               AgentOptions options);
+  ~Agent();  // stops the admin server first, then Raft
+  Agent(const Agent&) = delete;
+  Agent& operator=(const Agent&) = delete;
+
+  uint16_t admin_port() const { return admin_->port(); }
+  RaftServer& raft() { return *raft_; }
+  StoreService& store() { return *store_; }
+
+ private:
+  Agent() = default;
+
+  admin::MetricsRegistry metrics_;
+  std::unique_ptr<RaftServer> raft_;
+  std::unique_ptr<StoreService> store_;
+  std::unique_ptr<admin::AdminServer> admin_;
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+};
+
+// The first line of `path` without surrounding whitespace. IOError when it
+// cannot be read, InvalidArgument when it holds no token.
+Result<std::string> ReadTokenFile(const std::string& path);
+
+}  // namespace baton::agent

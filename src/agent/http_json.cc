@@ -1,0 +1,77 @@
+#include "agent/http_json.h"
+
+#include <nlohmann/json.hpp>
+
+namespace baton::agent {
+namespace {
+
+using nlohmann::json;
+
+std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+json KvObject(const store::KeyValue& kv) {
+  return {{"key", kv.key},
+          {"value", kv.value},
+          {"create_revision", kv.create_revision},
+          {"mod_revision", kv.mod_revision},
+          {"version", kv.version},
+          {"lease", kv.lease}};
+}
+
+int HttpStatusFor(StatusCode code) {
+  switch (code) {
+    case StatusCode::kNotFound:
+      return 404;
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kCorruption:
+      return 400;
+    case StatusCode::kAlreadyExists:
+    case StatusCode::kFailedPrecondition:
+      return 409;
+    case StatusCode::kPermissionDenied:
+      return 403;
+    case StatusCode::kTimeout:
+      return 504;
+    case StatusCode::kUnavailable:
+    case StatusCode::kAborted:
+      return 503;
+    default:
+      return 500;
+  }
+}
+
+}  // namespace
+
+std::string KeyValueJson(const store::KeyValue& kv) { return Dump(KvObject(kv)); }
+
+std::string EventJson(const store::Event& event) {
+  json j = {{"type", event.type == store::EventType::kPut ? "put" : "delete"},
+            {"revision", event.revision()},
+            {"kv", KvObject(event.kv)},
+            {"prev_kv", event.prev_kv ? KvObject(*event.prev_kv) : json(nullptr)}};
+  return Dump(j);
+}
+
+std::string MemberJson(const MemberInfo& member) {
+  return Dump({{"id", member.id},
+               {"name", member.name},
+               {"peer", member.peer_address},
+               {"admin", member.admin_address}});
+}
+
+admin::HttpResponse ErrorResponse(const Status& status, const RaftServer& raft) {
+  if (IsNotLeader(status)) {
+    json body = {{"error", "not leader"}};
+    const uint64_t leader = raft.leader();
+    if (leader != 0) {
+      MemberInfo info = raft.Member(leader).value_or(MemberInfo{leader, "", "", ""});
+      body["leader"] = {{"id", leader}, {"name", info.name}, {"admin", info.admin_address}};
+    }
+    return admin::HttpResponse::Json(421, Dump(body));
+  }
+  return admin::HttpResponse::Json(
+      HttpStatusFor(status.code()),
+      Dump({{"error", status.message()}, {"code", std::string(StatusCodeName(status.code()))}}));
+}
+
+}  // namespace baton::agent

@@ -1,0 +1,26 @@
+// JSON shapes and error mapping shared by the admin routes. Values and keys
+// that are not valid UTF-8 are rendered with U+FFFD replacements.
+// Pure functions; thread-safe.
+#pragma once
+
+#include <string>
+
+#include "admin/http_message.h"
+#include "agent/raft_server.h"
+#include "core/status.h"
+#include "store/kv.h"
+
+namespace baton::agent {
+
+// {"key","value","create_revision","mod_revision","version","lease"}
+std::string KeyValueJson(const store::KeyValue& kv);
+// {"type":"put"|"delete","revision","kv":{...},"prev_kv":{...}|null}
+std::string EventJson(const store::Event& event);
+// {"id","name","peer","admin"}
+std::string MemberJson(const MemberInfo& member);
+
+// The response for a failed operation: 421 with the leader for
+// IsNotLeader, otherwise a status code by StatusCode and {"error":...}.
+admin::HttpResponse ErrorResponse(const Status& status, const RaftServer& raft);
+
+}  // namespace baton::agent

@@ -1,0 +1,207 @@
+// A three-node cluster in one process: real TLS transport on 127.0.0.1, real
+// data directories, the store service on top. Every wait has a deadline.
+#include "agent/raft_server.h"
+
+#include <gtest/gtest.h>
+
+#include "agent/test_cluster.h"
+#include "agent/wire.h"
+#include "raft/codec.h"
+
+namespace baton::agent {
+namespace {
+
+using PutResult = store::PutResponse;
+
+class RaftServerTest : public ::testing::Test {
+ protected:
+  void StartAll(TestCluster& c) {
+    for (int i = 0; i < c.size(); ++i) ASSERT_TRUE(c.Start(i).ok());
+  }
+
+  Result<PutResult> Put(TestCluster& c, int node, const std::string& key, const std::string& value,
+                        store::LeaseId lease = store::kNoLease) {
+    auto r = c.Await<PutResult>([&](auto done) { c.store(node).Put(key, value, lease, done); });
+    if (!r) return Status::Timeout("put did not complete");
+    return *r;
+  }
+
+  // Waits until every running node has applied `key` = `value` (nullopt: absent).
+  bool AllSee(TestCluster& c, const std::string& key, std::optional<std::string> value,
+              Duration timeout = Duration::Seconds(10)) {
+    return c.WaitFor(
+        [&] {
+          for (int i = 0; i < c.size(); ++i) {
+            if (!c.running(i)) continue;
+            auto kv = c.raft(i).state().Get(key);
+            if (kv.has_value() != value.has_value()) return false;
+            if (kv && kv->value != *value) return false;
+          }
+          return true;
+        },
+        timeout);
+  }
+};
+
+TEST_F(RaftServerTest, ElectsALeaderAndReplicatesWrites) {
+  TestCluster c(3);
+  StartAll(c);
+  auto leader = c.WaitForLeader();
+  ASSERT_TRUE(leader.has_value());
+  auto put = Put(c, *leader, "/a", "1");
+  ASSERT_TRUE(put.has_value()) << put.error().ToString();
+  EXPECT_GT(put->revision, 0u);
+  EXPECT_TRUE(AllSee(c, "/a", "1"));
+}
+
+TEST_F(RaftServerTest, FollowersRefuseWritesNamingTheLeaderAndServeLinearizableReads) {
+  TestCluster c(3);
+  StartAll(c);
+  auto leader = c.WaitForLeader();
+  ASSERT_TRUE(leader.has_value());
+  ASSERT_TRUE(Put(c, *leader, "/k", "v").has_value());
+  const int follower = (*leader + 1) % 3;
+  auto refused = Put(c, follower, "/k", "w");
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_TRUE(IsNotLeader(refused.error())) << refused.error().ToString();
+  EXPECT_EQ(c.raft(follower).leader(), static_cast<uint64_t>(*leader + 1));
+
+  auto read =
+      c.Await<store::RangeResponse>([&](auto done) { c.store(follower).Range("/k", false, done); });
+  ASSERT_TRUE(read && read->has_value());
+  ASSERT_EQ((*read)->kvs.size(), 1u);
+  EXPECT_EQ((*read)->kvs[0].value, "v");
+}
+
+TEST_F(RaftServerTest, StoppingTheLeaderElectsAnotherAndWritesResume) {
+  TestCluster c(3);
+  StartAll(c);
+  auto first = c.WaitForLeader();
+  ASSERT_TRUE(first.has_value());
+  ASSERT_TRUE(Put(c, *first, "/before", "x").has_value());
+  c.Stop(*first);
+  auto second = c.WaitForLeader();
+  ASSERT_TRUE(second.has_value());
+  EXPECT_NE(*second, *first);
+  auto put = Put(c, *second, "/after", "y");
+  ASSERT_TRUE(put.has_value()) << put.error().ToString();
+  EXPECT_TRUE(AllSee(c, "/after", "y"));
+  EXPECT_TRUE(AllSee(c, "/before", "x"));
+}
+
+TEST_F(RaftServerTest, AStoppedNodeRestartsFromItsDataDirAndCatchesUpThroughASnapshot) {
+  TestCluster c(3, [](RaftServerOptions& o) { o.snapshot_every_entries = 20; });
+  StartAll(c);
+  auto leader = c.WaitForLeader();
+  ASSERT_TRUE(leader.has_value());
+  ASSERT_TRUE(Put(c, *leader, "/early", "1").has_value());
+  const int lagging = (*leader + 1) % 3;
+  ASSERT_TRUE(AllSee(c, "/early", "1"));
+  c.Stop(lagging);
+  for (int i = 0; i < 60; ++i) {
+    auto put = Put(c, *leader, "/key" + std::to_string(i), std::to_string(i));
+    ASSERT_TRUE(put.has_value()) << put.error().ToString();
+  }
+  ASSERT_TRUE(c.Start(lagging).ok());
+  EXPECT_TRUE(AllSee(c, "/key59", "59"));
+  EXPECT_TRUE(AllSee(c, "/early", "1"));
+  EXPECT_EQ(c.raft(lagging).state().key_count(), c.raft(*leader).state().key_count());
+
+  // And the whole cluster survives a full restart from disk.
+  for (int i = 0; i < 3; ++i) c.Stop(i);
+  StartAll(c);
+  ASSERT_TRUE(c.WaitForLeader().has_value());
+  EXPECT_TRUE(AllSee(c, "/key30", "30"));
+}
+
+TEST_F(RaftServerTest, ALeasedKeyVanishesEverywhereAfterItsTtlUnlessKeptAlive) {
+  TestCluster c(3);
+  StartAll(c);
+  auto leader = c.WaitForLeader();
+  ASSERT_TRUE(leader.has_value());
+  auto grant = c.Await<store::LeaseGrantResponse>(
+      [&](auto done) { c.store(*leader).LeaseGrant(Duration::Millis(600), done); });
+  ASSERT_TRUE(grant && grant->has_value());
+  const store::LeaseId lease = (*grant)->id;
+  ASSERT_TRUE(Put(c, *leader, "/leased", "v", lease).has_value());
+  ASSERT_TRUE(AllSee(c, "/leased", "v"));
+
+  // Kept alive for three TTLs, it stays.
+  const Instant until = c.loop().Now() + Duration::Millis(1800);
+  while (c.loop().Now() < until) {
+    auto kept = c.Await<Duration>([&](auto done) { c.store(*leader).LeaseKeepAlive(lease, done); });
+    ASSERT_TRUE(kept && kept->has_value());
+    c.WaitFor([] { return false; }, Duration::Millis(200));
+  }
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(c.raft(i).state().Get("/leased").has_value());
+
+  // Keep-alives on a follower are refused with the leader's name.
+  auto refused =
+      c.Await<Duration>([&](auto done) { c.store((*leader + 1) % 3).LeaseKeepAlive(lease, done); });
+  ASSERT_TRUE(refused && !refused->has_value());
+  EXPECT_TRUE(IsNotLeader(refused->error()));
+
+  // Left alone, it expires on every replica.
+  EXPECT_TRUE(AllSee(c, "/leased", std::nullopt, Duration::Seconds(5)));
+  EXPECT_TRUE(c.raft(*leader).state().Leases().empty());
+}
+
+TEST_F(RaftServerTest, MalformedPayloadsAreDroppedAndCounted) {
+  TestCluster c(3);
+  StartAll(c);
+  auto leader = c.WaitForLeader();
+  ASSERT_TRUE(leader.has_value());
+  const int follower = (*leader + 1) % 3;
+  c.raft(follower).Receive(1, "");
+  c.raft(follower).Receive(1, "\x01garbage");
+  c.raft(follower).Receive(2, std::string("\xB1{not json"));
+  raft::Message spoofed;
+  spoofed.type = raft::MessageType::kHeartbeat;
+  spoofed.from = 3;  // claims another sender than the connection's
+  spoofed.to = static_cast<uint64_t>(follower + 1);
+  c.raft(follower).Receive(2, EncodeRaftPayload(spoofed));
+  EXPECT_EQ(c.raft(follower).malformed_payloads(), 4u);
+  auto put = Put(c, *leader, "/still", "works");
+  ASSERT_TRUE(put.has_value());
+  EXPECT_TRUE(AllSee(c, "/still", "works"));
+}
+
+TEST_F(RaftServerTest, WatchersSeeAppliedChangesInOrder) {
+  TestCluster c(3);
+  StartAll(c);
+  auto leader = c.WaitForLeader();
+  ASSERT_TRUE(leader.has_value());
+  const int follower = (*leader + 1) % 3;
+  std::vector<store::Event> events;
+  c.store(follower).Watch("/w/", 0, [&](Result<std::vector<store::Event>> r) {
+    ASSERT_TRUE(r.has_value());
+    events.insert(events.end(), r->begin(), r->end());
+  });
+  ASSERT_TRUE(Put(c, *leader, "/w/1", "a").has_value());
+  ASSERT_TRUE(Put(c, *leader, "/other", "b").has_value());
+  ASSERT_TRUE(Put(c, *leader, "/w/2", "c").has_value());
+  ASSERT_TRUE(c.WaitFor([&] { return events.size() >= 2; }));
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].kv.key, "/w/1");
+  EXPECT_EQ(events[1].kv.key, "/w/2");
+  EXPECT_LT(events[0].revision(), events[1].revision());
+}
+
+TEST_F(RaftServerTest, MembersLearnEachOthersAdminAddresses) {
+  TestCluster c(3);
+  StartAll(c);
+  ASSERT_TRUE(c.WaitForLeader().has_value());
+  EXPECT_TRUE(c.WaitFor([&] {
+    for (int i = 0; i < 3; ++i) {
+      for (uint64_t id = 1; id <= 3; ++id) {
+        auto m = c.raft(i).Member(id);
+        if (!m || m->admin_address.empty()) return false;
+      }
+    }
+    return true;
+  }));
+  EXPECT_EQ(c.raft(0).Member(3)->admin_address, c.options(2).self.admin_address);
+}
+
+}  // namespace
+}  // namespace baton::agent

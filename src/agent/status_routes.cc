@@ -1,0 +1,87 @@
+// Health, status and metrics routes (admin_routes.h).
+#include <nlohmann/json.hpp>
+
+#include "agent/admin_routes.h"
+#include "agent/http_json.h"
+
+namespace baton::agent {
+namespace {
+
+using admin::HttpMethod;
+using admin::HttpRequest;
+using admin::HttpResponse;
+using admin::Responder;
+using nlohmann::json;
+
+// A ready node has applied all but this many committed entries.
+constexpr uint64_t kReadyApplyLag = 16;
+
+std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+json MemberObject(const MemberInfo& m) {
+  return {{"id", m.id}, {"name", m.name}, {"peer", m.peer_address}, {"admin", m.admin_address}};
+}
+
+json StatusObject(const RaftServer& raft) {
+  const ServerStatus s = raft.Describe();
+  json members = json::array();
+  for (const MemberStatus& m : s.members) {
+    json member = MemberObject(m.info);
+    member["role"] = m.learner ? "learner" : "voter";
+    member["self"] = m.self;
+    member["connected"] = m.connected;
+    member["match"] = m.match ? json(*m.match) : json(nullptr);
+    member["last_contact_ms"] = m.last_contact ? json(m.last_contact->millis()) : json(nullptr);
+    member["rtt_ms"] = m.rtt ? json(m.rtt->micros() / 1000.0) : json(nullptr);
+    members.push_back(std::move(member));
+  }
+  json leader = nullptr;
+  if (s.leader != 0) {
+    leader = MemberObject(raft.Member(s.leader).value_or(MemberInfo{s.leader, "", "", ""}));
+  }
+  return {{"node", MemberObject(s.self)},
+          {"term", s.term},
+          {"role", raft::RoleName(s.role)},
+          {"leader", leader},
+          {"commit", s.commit},
+          {"applied", s.applied},
+          {"revision", raft.state().revision()},
+          {"members", members}};
+}
+
+}  // namespace
+
+void InstallStatusRoutes(admin::AdminServer& server, const AdminContext& c) {
+  server.Handle(HttpMethod::kGet, "/health/live", [](HttpRequest, Responder reply) {
+    reply(HttpResponse::Json(200, R"({"status":"live"})"));
+  });
+  server.Handle(HttpMethod::kGet, "/health/ready", [c](HttpRequest, Responder reply) {
+    const ServerStatus s = c.raft.Describe();
+    std::string reason;
+    if (s.leader == 0) {
+      reason = "no leader known";
+    } else if (s.applied + kReadyApplyLag < s.commit) {
+      reason = "applied index " + std::to_string(s.applied) + " behind commit index " +
+               std::to_string(s.commit);
+    }
+    if (reason.empty()) return reply(HttpResponse::Json(200, R"({"status":"ready"})"));
+    reply(HttpResponse::Json(503, Dump({{"status", "not ready"}, {"reason", reason}})));
+  });
+  server.Handle(HttpMethod::kGet, "/v1/status", [c](HttpRequest, Responder reply) {
+    reply(HttpResponse::Json(200, Dump(StatusObject(c.raft))));
+  });
+  server.Handle(HttpMethod::kGet, "/metrics", [c](HttpRequest, Responder reply) {
+    c.raft.RefreshMetrics();
+    HttpResponse response = HttpResponse::Text(200, c.metrics.RenderPrometheus());
+    response.content_type = "text/plain; version=0.0.4";
+    reply(std::move(response));
+  });
+}
+
+void InstallAdminRoutes(admin::AdminServer& server, const AdminContext& context) {
+  InstallStatusRoutes(server, context);
+  InstallKvRoutes(server, context);
+  InstallMemberRoutes(server, context);
+}
+
+}  // namespace baton::agent
