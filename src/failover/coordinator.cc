@@ -72,11 +72,14 @@ CoordinatorStatus Coordinator::Status(Instant now) const {
 
 void Coordinator::Observe(const GroupObserved& in, Instant now) {
   if (group_seen_ && in.revision < group_revision_) return;  // stale
+  if (group_seen_ && in.record.epoch < group_.epoch) {       // written by something else: not ours
+    return Emit(
+        "-epoch-went-back", config_.name, now,
+        {{"epoch", std::to_string(in.record.epoch)}, {"seen", std::to_string(group_.epoch)}});
+  }
   if (group_.paused != in.record.paused) {
     Emit(in.record.paused ? "+maintenance" : "-maintenance", config_.name, now);
   }
-  BATON_CHECK(in.record.epoch >= group_.epoch || !group_seen_)
-      << "group epoch went back from " << group_.epoch << " to " << in.record.epoch;
   group_seen_ = true;
   group_ = in.record;
   group_revision_ = in.revision;

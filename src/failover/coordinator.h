@@ -35,7 +35,11 @@
 // acting for tilt.period ("+tilt" / "-tilt"). Maintenance (GroupRecord.paused)
 // suppresses automatic failover. Active-active groups have no primary: the
 // coordinator publishes the serving set (healthy members) with a rising epoch.
-// Not thread-safe.
+//
+// The driver calls Tick at a steady interval well below tilt.max_tick_gap
+// (100ms in the tests): a longer gap is read as a scheduling failure of its
+// own. A group record whose epoch is below the one seen is ignored
+// ("-epoch-went-back"). Not thread-safe.
 #pragma once
 
 #include <cstdint>

@@ -1,0 +1,151 @@
+#include "failover/coordinator.h"
+
+#include <gtest/gtest.h>
+
+#include "failover/test_util.h"
+
+namespace baton::failover {
+namespace {
+
+using testing::At;
+using testing::ThreeMembers;
+
+MemberRecord Member(std::string name, MemberRole role, std::set<std::string> down_by = {}) {
+  MemberRecord r;
+  r.member = std::move(name);
+  r.health = detect::Health::kHealthy;
+  r.role = role;
+  r.epoch_seen = 1;
+  r.following = r.role == MemberRole::kReplica ? "a" : "";
+  r.observed_down_by = std::move(down_by);
+  return r;
+}
+
+std::vector<std::string> Names(const std::vector<detect::Event>& events) {
+  std::vector<std::string> names;
+  for (const detect::Event& e : events) names.push_back(e.name);
+  return names;
+}
+
+bool Has(const std::vector<detect::Event>& events, const std::string& name) {
+  for (const detect::Event& e : events) {
+    if (e.name == name) return true;
+  }
+  return false;
+}
+
+// A stable group: a is primary at epoch 1 and holds the lease.
+class CoordinatorTest : public ::testing::Test {
+ protected:
+  explicit CoordinatorTest(GroupConfig config = ThreeMembers())
+      : config_(std::move(config)), c_(config_, 3, At(0)) {
+    c_.Step(GroupObserved{{1, "a", GroupState::kStable, "", "", false}, 3}, At(0));
+    c_.Step(LeaseObserved{LeaseRecord{"a", "n1", 1}}, At(0));
+    c_.Step(MemberObserved{Member("a", MemberRole::kPrimary)}, At(0));
+    c_.Step(MemberObserved{Member("b", MemberRole::kReplica)}, At(0));
+    c_.Step(MemberObserved{Member("c", MemberRole::kReplica)}, At(0));
+    c_.TakeReady();
+  }
+  void ReportDown(std::set<std::string> observers, Instant now) {
+    MemberRecord a = Member("a", MemberRole::kPrimary, std::move(observers));
+    a.health = detect::Health::kUnknown;
+    c_.Step(MemberObserved{a}, now);
+  }
+
+  GroupConfig config_;
+  Coordinator c_;
+};
+
+TEST_F(CoordinatorTest, OdownNeedsAMajorityWithReplicaSideEvidence) {
+  ReportDown({"n3"}, At(100));
+  EXPECT_EQ(Names(c_.TakeReady().events), (std::vector<std::string>{"+sdown"}));
+  ReportDown({"n1", "witness"}, At(200));  // a majority, but no replica saw it
+  EXPECT_FALSE(c_.Status(At(200)).odown);
+  ReportDown({"n2", "n3"}, At(300));
+  const CoordinatorReady r = c_.TakeReady();
+  EXPECT_TRUE(Has(r.events, "+odown"));
+  EXPECT_TRUE(Has(r.events, "+try-failover"));
+  EXPECT_EQ(c_.state(), FailoverState::kFenceOld) << "b selected; the lease is still held";
+  EXPECT_TRUE(r.writes.empty()) << "no promotion while a holds the lease";
+}
+
+TEST_F(CoordinatorTest, WithoutAHookAHeldLeaseAbortsAfterTheFenceTimeout) {
+  ReportDown({"n2", "n3"}, At(0));
+  c_.Tick(At(29'000));
+  EXPECT_EQ(c_.state(), FailoverState::kFenceOld);
+  c_.Tick(At(30'100));
+  EXPECT_TRUE(Has(c_.TakeReady().events, "-failover-abort-not-fenced"));
+  EXPECT_EQ(c_.state(), FailoverState::kNone);
+  ASSERT_EQ(c_.history().size(), 1u);
+  EXPECT_EQ(c_.history().back().outcome, "-failover-abort-not-fenced");
+}
+
+class HookTest : public CoordinatorTest {
+ protected:
+  static GroupConfig WithHook() {
+    GroupConfig c = ThreeMembers();
+    c.fencing_hook = true;
+    return c;
+  }
+  HookTest() : CoordinatorTest(WithHook()) {}
+};
+
+TEST_F(HookTest, AConfirmedHookLetsThePromotionTakeTheLease) {
+  ReportDown({"n2", "n3"}, At(0));
+  CoordinatorReady r = c_.TakeReady();
+  ASSERT_EQ(r.fences.size(), 1u);
+  EXPECT_EQ(r.fences[0].member, "a");
+  EXPECT_EQ(r.fences[0].node, "n1");
+  c_.Step(FenceResult{r.fences[0].id, true}, At(500));
+  r = c_.TakeReady();
+  ASSERT_EQ(r.writes.size(), 1u);
+  EXPECT_EQ(r.writes[0].next.epoch, 2u);
+  EXPECT_EQ(r.writes[0].next.primary, "b");
+  EXPECT_EQ(r.writes[0].txn, GroupCas("cache", 3, r.writes[0].next, LeaseRule::kTake));
+}
+
+class ManualTest : public CoordinatorTest {
+ protected:
+  static GroupConfig Manual() {
+    GroupConfig c = ThreeMembers();
+    c.failover = FailoverMode::kManual;
+    return c;
+  }
+  ManualTest() : CoordinatorTest(Manual()) {}
+};
+
+TEST_F(ManualTest, ALeaseReleaseStartsNothingUntilRequested) {
+  c_.Step(LeaseObserved{std::nullopt, true}, At(100));
+  c_.Tick(At(5000));
+  EXPECT_EQ(c_.state(), FailoverState::kNone);
+  c_.Step(FailoverRequest{}, At(5100));
+  const CoordinatorReady r = c_.TakeReady();
+  ASSERT_EQ(r.writes.size(), 1u);
+  EXPECT_EQ(r.writes[0].txn, GroupCas("cache", 3, r.writes[0].next, LeaseRule::kRequireAbsent));
+  EXPECT_EQ(c_.current()->cause, "manual");
+}
+
+TEST_F(CoordinatorTest, AnExpiredLeaseWaitsTheDriftMarginBeforePromoting) {
+  c_.Step(LeaseObserved{}, At(1000));
+  EXPECT_EQ(c_.state(), FailoverState::kFenceOld);
+  c_.Tick(At(1900));
+  EXPECT_TRUE(c_.TakeReady().writes.empty());
+  c_.Tick(At(2000));
+  EXPECT_EQ(c_.TakeReady().writes.size(), 1u);
+  EXPECT_EQ(c_.current()->cause, "lease-expired");
+}
+
+TEST_F(CoordinatorTest, ATickGapEntersTiltAndLeavesItAfterThePeriod) {
+  c_.Tick(At(1000));
+  c_.Tick(At(4000));
+  EXPECT_TRUE(c_.Status(At(4000)).tilt);
+  c_.Step(LeaseObserved{std::nullopt, true}, At(4100));
+  EXPECT_EQ(c_.state(), FailoverState::kNone) << "observes, does not act";
+  for (int64_t t = 5000; t <= 34'000; t += 1000) c_.Tick(At(t));
+  EXPECT_FALSE(c_.Status(At(34'000)).tilt);
+  EXPECT_TRUE(Has(c_.TakeReady().events, "-tilt"));
+  EXPECT_NE(c_.state(), FailoverState::kNone);
+}
+
+}  // namespace
+}  // namespace baton::failover
