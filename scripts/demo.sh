@@ -76,7 +76,7 @@ if [[ -d $RUN ]]; then
   stop_agents >/dev/null
   rm -rf "$RUN"
 fi
-mkdir -p "$RUN/certs"
+mkdir -p "$RUN/certs" "$RUN/data"
 
 step "certificates and configs in $RUN"
 "$BATON" certs init --dir "$RUN/certs" >/dev/null
@@ -119,6 +119,7 @@ done
 start_agent() {  # $1 = node name
   setsid nohup "$BATON" agent --config "$RUN/$1.yaml" >>"$RUN/$1.log" 2>&1 </dev/null &
   echo $! >"$RUN/$1.pid"
+  disown $! 2>/dev/null || true
 }
 
 step "starting three agents"
@@ -350,6 +351,13 @@ else:
 sys.exit(1 if missing or wrong else 0)
 PY
 
+for n in "${NODES[@]}"; do
+  if ! is_agent_pid "$(cat "$RUN/$n.pid" 2>/dev/null)"; then
+    echo "agent $n is not running; its log: $RUN/$n.log" >&2
+    tail -n 5 "$RUN/$n.log" >&2 || true
+    rc=1
+  fi
+done
 CLIENT="--endpoint $ENDPOINTS --ca $RUN/certs/ca.pem"
 cat <<EOF
 
