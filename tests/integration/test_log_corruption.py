@@ -19,6 +19,14 @@ def log_file(node):
 
 
 class LogTailCorruption(h.ClusterTestCase):
+    @staticmethod
+    def torn_reports(node):
+        try:
+            with open(node.log_path, "rb") as f:
+                return f.read().count(b"dropping a torn tail")
+        except OSError:
+            return 0
+
     def damage_and_recover(self, c, victim, damage, acked, label):
         victim.kill(signal.SIGKILL)
         path = log_file(victim)
@@ -32,8 +40,12 @@ class LogTailCorruption(h.ClusterTestCase):
             c.put(key, "d%d" % i, timeout=10)
             acked[key] = "d%d" % i
 
+        torn_before = self.torn_reports(victim)
         victim.start()
         victim.wait_admin(timeout=30)
+        self.assertGreater(self.torn_reports(victim), torn_before,
+                           "%s: no 'dropping a torn tail' in %s's log:\n%s"
+                           % (label, victim.name, victim.log_tail()))
         leader = c.leader(timeout=15)
         c.put("%s/after-restart" % label, "x", timeout=10)
         acked["%s/after-restart" % label] = "x"
