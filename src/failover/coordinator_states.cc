@@ -48,6 +48,7 @@ void Coordinator::MaybeStart(Instant now) {
   const bool automatic = config_.failover == FailoverMode::kAutomatic;
   if (!automatic || group_.paused || !group_seen_ || !lease_.known || now < retry_after_) return;
   if (group_.primary.empty()) {
+    if (records_.empty()) return;  // the first election waits for the members' reports
     return Begin("no-primary", now, FailoverState::kSelectCandidate, now);
   }
   if (!lease_.held) {

@@ -23,6 +23,7 @@ void Bootstrap(FailoverWorld& w) {
       },
       Duration::Seconds(10)));
   EXPECT_EQ(w.Group()->epoch, 1u);
+  ASSERT_EQ(w.timelines().size(), 1u);
   EXPECT_EQ(w.timelines().back().cause, "no-primary");
   EXPECT_EQ(w.Member("b")->following, "a");
 }
@@ -53,6 +54,25 @@ TEST(FailoverScenarioTest, MemberFailureReleasesTheLeaseAndFailsOverAtOnce) {
   EXPECT_TRUE(t.repointed.has_value());
   EXPECT_EQ(w.Member("c")->following, "b");
   EXPECT_EQ(t.outcome, "+switch-primary");
+  EXPECT_NE(t.ToString().find("cause=lease-released a@1->b@2"), std::string::npos) << t.ToString();
+}
+
+TEST(FailoverScenarioTest, RepeatedFailoversRaiseTheEpochEachTime) {
+  FailoverWorld w(ThreeMembers());
+  Bootstrap(w);
+  w.CrashMember("a");
+  ASSERT_TRUE(w.RunUntil([&] { return Settled(w, "b"); }, Duration::Seconds(10)));
+  w.RestoreMember("a");  // comes back as a replica of b
+  ASSERT_TRUE(w.RunUntil([&] { return w.Member("a")->following == "b"; }, Duration::Seconds(5)));
+  w.CrashMember("b");
+  ASSERT_TRUE(w.RunUntil([&] { return Settled(w, "a"); }, Duration::Seconds(10)));
+  std::vector<Epoch> epochs;
+  for (const Timeline& t : w.timelines()) {
+    if (t.outcome == "+switch-primary") epochs.push_back(t.to_epoch);
+  }
+  EXPECT_EQ(epochs, (std::vector<Epoch>{1, 2, 3}));
+
+  EXPECT_EQ(w.agent("n1").max_epoch_seen(), 3u);
 }
 
 TEST(FailoverScenarioTest, SilentNodePromotedOnlyAfterLeaseExpiryPlusMargin) {

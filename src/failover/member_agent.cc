@@ -73,10 +73,14 @@ void MemberAgent::OnMemberStatus(const std::string& member, detect::Health healt
       health == detect::Health::kUnhealthy && m.record.health != detect::Health::kUnhealthy;
   const bool changed = m.record.health != health || m.record.position != position ||
                        m.record.acked_position != acked_position;
+  if (failed) m.holder->OnMemberFailed(now);
+  if (health == detect::Health::kHealthy && m.record.health == detect::Health::kUnhealthy) {
+    m.last_step.reset();  // recovered: steps that gave up while it was down start over
+    m.attempts = 0;
+  }
   m.record.health = health;
   m.record.position = position;
   m.record.acked_position = acked_position;
-  if (failed) m.holder->OnMemberFailed(now);
   Drain(m);
   if (changed) Report(m);
   Reconcile(m, now);

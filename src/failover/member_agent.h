@@ -18,9 +18,9 @@
 //   the lease holder orders a self-fence => kFence, before anything else
 // One command per member is in flight; one without a result by
 // timeouts.command is sent again (new id), at most command_attempts times
-// per step and epoch. Group records older than the highest epoch seen are
-// ignored, and a promotion is never issued for an epoch lower than one seen.
-// Not thread-safe.
+// per step and epoch (a member that recovers starts over). Group records older than the highest
+// epoch seen are ignored, and a promotion is never issued for an epoch lower than one seen. Not
+// thread-safe.
 #pragma once
 
 #include <cstdint>
