@@ -71,6 +71,7 @@ Result<admin::HttpResponse> AdminClient::Call(admin::HttpMethod method, const st
   std::string errors;
   std::optional<admin::HttpResponse> last;
   while (true) {
+    errors.clear();
     for (const std::string& start : endpoints_) {
       std::string endpoint = WithScheme(start);
       for (int redirect = 0; redirect <= kMaxRedirects; ++redirect) {

@@ -1,6 +1,7 @@
 #include "agent/raft_server.h"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "agent/wire.h"
 #include "core/check.h"
@@ -125,6 +126,9 @@ Status RaftServer::Open() {
   for (const MemberInfo& peer : options_.initial_peers) members_[peer.id] = peer;
   members_[options_.self.id] = options_.self;
 
+  std::error_code ec;
+  std::filesystem::create_directories(options_.data_dir, ec);
+  if (ec) return Status::IOError("data_dir " + options_.data_dir + ": " + ec.message());
   BATON_ASSIGN_OR_RETURN(log_, storage::DurableLog::Open(options_.data_dir, logger_));
   const raft::RestoredState& restored = log_->state();
   const bool fresh = restored.hard_state == raft::HardState{} && restored.snapshot.empty() &&
