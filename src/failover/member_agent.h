@@ -64,7 +64,10 @@ struct AdapterCommand {
 
 // A lease operation for `member`'s holder. kAcquire: grant a store lease of
 // lease_ttl, then AcquireLeaseTxn(group, group_revision, op.lease, granted).
-// kRenew: LeaseKeepAlive. kRelease: ReleaseLeaseTxn(group, op.lease, report).
+// kRenew: LeaseKeepAlive. kRelease: ReleaseLeaseTxn(group, op.lease, report),
+// then LeaseRevoke; run it only after the same Ready's kFence command has
+// completed (or failed because the member is down): a release tells the
+// coordinator the member no longer writes.
 struct LeaseWork {
   std::string member;
   LeaseOp op;
