@@ -76,7 +76,7 @@ TEST_F(AdminRoutesTest, HealthAndStatus) {
   HttpResponse status = Call(leader_, HttpMethod::kGet, "/v1/status");
   ASSERT_EQ(status.status, 200);
   json j = json::parse(status.body);
-  EXPECT_EQ(j["role"], "Leader");
+  EXPECT_EQ(j["role"], "leader");
   EXPECT_EQ(j["members"].size(), 3u);
   EXPECT_EQ(j["leader"]["id"], leader_ + 1);
   HttpResponse metrics = Call(leader_, HttpMethod::kGet, "/metrics");

@@ -36,7 +36,10 @@ bool QueryFlag(const HttpRequest& request, const std::string& name) {
 
 std::string KvArray(const std::vector<store::KeyValue>& kvs) {
   std::string out = "[";
-  for (size_t i = 0; i < kvs.size(); ++i) out += (i ? "," : "") + KeyValueJson(kvs[i]);
+  for (size_t i = 0; i < kvs.size(); ++i) {
+    if (i) out += ',';
+    out += KeyValueJson(kvs[i]);
+  }
   return out + "]";
 }
 
@@ -202,7 +205,10 @@ void InstallWatch(admin::AdminServer& server, const AdminContext& c) {
                 return poll->reply(ErrorResponse(r.error(), c.raft));
               }
               std::string events = "[";
-              for (size_t i = 0; i < r->size(); ++i) events += (i ? "," : "") + EventJson((*r)[i]);
+              for (size_t i = 0; i < r->size(); ++i) {
+                if (i) events += ',';
+                events += EventJson((*r)[i]);
+              }
               const store::Revision next = r->empty() ? poll->from : r->back().revision() + 1;
               poll->reply(HttpResponse::Json(
                   200, R"({"revision":)" + std::to_string(c.raft.state().revision()) +

@@ -25,7 +25,8 @@ void InstallMemberRoutes(admin::AdminServer& server, const AdminContext& c) {
     for (const MemberStatus& m : c.raft.Describe().members) {
       json member = json::parse(MemberJson(m.info));
       member["role"] = m.learner ? "learner" : "voter";
-      body += (first ? "" : ",") + member.dump(-1, ' ', false, json::error_handler_t::replace);
+      if (!first) body += ',';
+      body += member.dump(-1, ' ', false, json::error_handler_t::replace);
       first = false;
     }
     reply(HttpResponse::Json(200, body + "]}"));

@@ -105,7 +105,10 @@ TEST_F(RaftServerTest, AStoppedNodeRestartsFromItsDataDirAndCatchesUpThroughASna
   ASSERT_TRUE(c.Start(lagging).ok());
   EXPECT_TRUE(AllSee(c, "/key59", "59"));
   EXPECT_TRUE(AllSee(c, "/early", "1"));
-  EXPECT_EQ(c.raft(lagging).state().key_count(), c.raft(*leader).state().key_count());
+  EXPECT_TRUE(c.WaitFor([&] {
+    return c.raft(lagging).state().Range("/key", true).size() == 60 &&
+           c.raft(lagging).state().revision() == c.raft(*leader).state().revision();
+  }));
 
   // And the whole cluster survives a full restart from disk.
   for (int i = 0; i < 3; ++i) c.Stop(i);
@@ -173,10 +176,11 @@ TEST_F(RaftServerTest, WatchersSeeAppliedChangesInOrder) {
   ASSERT_TRUE(leader.has_value());
   const int follower = (*leader + 1) % 3;
   std::vector<store::Event> events;
-  c.store(follower).Watch("/w/", 0, [&](Result<std::vector<store::Event>> r) {
-    ASSERT_TRUE(r.has_value());
-    events.insert(events.end(), r->begin(), r->end());
-  });
+  const store::WatchId watch =
+      c.store(follower).Watch("/w/", 0, [&](Result<std::vector<store::Event>> r) {
+        ASSERT_TRUE(r.has_value()) << r.error().ToString();
+        events.insert(events.end(), r->begin(), r->end());
+      });
   ASSERT_TRUE(Put(c, *leader, "/w/1", "a").has_value());
   ASSERT_TRUE(Put(c, *leader, "/other", "b").has_value());
   ASSERT_TRUE(Put(c, *leader, "/w/2", "c").has_value());
@@ -185,6 +189,7 @@ TEST_F(RaftServerTest, WatchersSeeAppliedChangesInOrder) {
   EXPECT_EQ(events[0].kv.key, "/w/1");
   EXPECT_EQ(events[1].kv.key, "/w/2");
   EXPECT_LT(events[0].revision(), events[1].revision());
+  c.store(follower).Cancel(watch);
 }
 
 TEST_F(RaftServerTest, MembersLearnEachOthersAdminAddresses) {
