@@ -14,6 +14,8 @@ constexpr Duration kMaintainPeriod = Duration::Millis(100);
 constexpr Duration kAnnouncePeriod = Duration::Seconds(1);
 // Revisions of event history kept for watchers before the leader compacts.
 constexpr uint64_t kKeepRevisions = 10000;
+// A learner this close to the leader's last index is promoted to voter.
+constexpr uint64_t kCatchUpEntries = 16;
 
 std::vector<double> LatencyBuckets() {
   return {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5};
@@ -606,7 +608,10 @@ void RaftServer::ProposeMemberRecord(const MemberInfo& member) {
 void RaftServer::PromoteCaughtUpLearners() {
   const raft::Index last = raw_->last_index();
   for (const raft::PeerProgress& p : raw_->progress()) {
-    if (!p.learner || p.match + 16 < last) continue;
+    // Caught up: it has acknowledged entries recently and is close to the end
+    // of the log (a silent learner of a short log is not caught up).
+    const bool heard = p.match > 0 && p.ticks_since_contact < options_.election_ticks;
+    if (!p.learner || !heard || p.match + kCatchUpEntries < last) continue;
     const auto member = Member(p.id);
     Status s = raw_->ProposeConfChange(
         {raft::ConfChangeType::kAddVoter, p.id, member ? EncodeMemberInfo(*member) : ""});
