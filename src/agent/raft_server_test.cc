@@ -208,5 +208,52 @@ TEST_F(RaftServerTest, MembersLearnEachOthersAdminAddresses) {
   EXPECT_EQ(c.raft(0).Member(3)->admin_address, c.options(2).self.admin_address);
 }
 
+TEST_F(RaftServerTest, AJoiningNodeIsAddedAsALearnerPromotedAndRemoved) {
+  // Nodes 1-3 found the cluster; node 4 starts with --join and is added later.
+  TestCluster c(4, [](RaftServerOptions& o) {
+    if (o.self.id == 4) {
+      o.join = true;
+    } else {
+      o.initial_peers.pop_back();
+    }
+  });
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(c.Start(i).ok());
+  std::optional<int> leader;
+  ASSERT_TRUE(c.WaitFor([&] {
+    for (int i = 0; i < 3; ++i) {
+      if (c.raft(i).leading()) leader = i;
+    }
+    return leader.has_value();
+  }));
+  ASSERT_TRUE(Put(c, *leader, "/before-join", "1").has_value());
+  ASSERT_TRUE(c.Start(3).ok());
+
+  std::optional<Status> added;
+  c.raft(*leader).AddMember(c.options(3).self, [&](Status s) { added = s; });
+  ASSERT_TRUE(c.WaitFor([&] { return added.has_value(); }));
+  ASSERT_TRUE(added->ok()) << added->ToString();
+  EXPECT_TRUE(AllSee(c, "/before-join", "1"));
+  auto voters_of = [&](int i) { return c.raft(i).Describe().members; };
+  EXPECT_TRUE(c.WaitFor([&] {
+    for (const MemberStatus& m : voters_of(*leader)) {
+      if (m.info.id == 4) return !m.learner;
+    }
+    return false;
+  }));
+
+  // The promotion may still be uncommitted: one change at a time, so retry.
+  std::optional<Status> removed;
+  ASSERT_TRUE(c.WaitFor([&] {
+    if (removed && removed->ok()) return true;
+    if (!removed || removed->code() == StatusCode::kFailedPrecondition) {
+      removed.reset();
+      c.raft(*leader).RemoveMember(4, [&](Status s) { removed = s; });
+    }
+    return false;
+  }));
+  EXPECT_EQ(voters_of(*leader).size(), 3u);
+  ASSERT_TRUE(Put(c, *leader, "/after-remove", "2").has_value());
+}
+
 }  // namespace
 }  // namespace baton::agent
