@@ -273,23 +273,36 @@ void RaftServer::AddMember(const MemberInfo& member, DoneFn done) {
             if (!put.has_value()) return done(put.error());
             if (alive.expired()) return done(Status::Aborted("agent stopping"));
             LearnMember(member);
-            raft::ConfChange change{raft::ConfChangeType::kAddLearner, member.id,
-                                    EncodeMemberInfo(member)};
-            Status s = raw_->ProposeConfChange(change);
-            if (!s.ok()) return done(s);
-            confs_[{change.type, member.id}] =
-                PendingConf{std::move(done), loop_.Now() + options_.request_timeout};
-            ScheduleReady();
+            ProposeMembershipChange(
+                {raft::ConfChangeType::kAddLearner, member.id, EncodeMemberInfo(member)},
+                loop_.Now() + options_.request_timeout, std::move(done));
           });
 }
 
 void RaftServer::RemoveMember(uint64_t id, DoneFn done) {
   if (!leading())
     return done(leader() == raft::kNoNode ? Status::Unavailable("no leader") : NotLeaderError());
-  raft::ConfChange change{raft::ConfChangeType::kRemoveNode, id, ""};
+  ProposeMembershipChange({raft::ConfChangeType::kRemoveNode, id, ""},
+                          loop_.Now() + options_.request_timeout, std::move(done));
+}
+
+void RaftServer::ProposeMembershipChange(raft::ConfChange change, Instant deadline, DoneFn done) {
+  if (!leading()) {
+    return done(leader() == raft::kNoNode ? Status::Unavailable("no leader") : NotLeaderError());
+  }
   Status s = raw_->ProposeConfChange(change);
+  if (s.code() == StatusCode::kFailedPrecondition && loop_.Now() < deadline) {
+    // One membership change at a time: try again once the pending one commits.
+    std::weak_ptr<int> alive = alive_;
+    loop_.RunAfter(kMaintainPeriod, [this, alive, change = std::move(change), deadline,
+                                     done = std::move(done)]() mutable {
+      if (alive.expired()) return done(Status::Aborted("agent stopping"));
+      ProposeMembershipChange(std::move(change), deadline, std::move(done));
+    });
+    return;
+  }
   if (!s.ok()) return done(s);
-  confs_[{change.type, id}] = PendingConf{std::move(done), loop_.Now() + options_.request_timeout};
+  confs_[{change.type, change.node}] = PendingConf{std::move(done), deadline};
   ScheduleReady();
 }
 

@@ -128,7 +128,8 @@ class RaftServer {
   void ReadIndex(DoneFn done);
   // Leader only: records `member` and adds it as a learner.
   void AddMember(const MemberInfo& member, DoneFn done);
-  // Leader only: removes node `id` from the membership and its record.
+  // Leader only: removes node `id` from the membership and its record. Both
+  // wait (up to request_timeout) for a pending membership change to commit.
   void RemoveMember(uint64_t id, DoneFn done);
 
   const store::StateMachine& state() const { return state_; }
@@ -173,6 +174,9 @@ class RaftServer {
   void ApplyConfEntry(const raft::Entry& entry);
   void ApplyStoreEntry(const raft::Entry& entry);
   void ServeReads();
+  // Proposes `change`, retrying while another membership change is pending,
+  // until `deadline`; `done` runs when it is applied.
+  void ProposeMembershipChange(raft::ConfChange change, Instant deadline, DoneFn done);
   void MaybeSnapshot();
   void Maintain();
   void FailPendingWrites(const Status& status);
