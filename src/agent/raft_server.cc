@@ -280,8 +280,6 @@ void RaftServer::AddMember(const MemberInfo& member, DoneFn done) {
 }
 
 void RaftServer::RemoveMember(uint64_t id, DoneFn done) {
-  if (!leading())
-    return done(leader() == raft::kNoNode ? Status::Unavailable("no leader") : NotLeaderError());
   ProposeMembershipChange({raft::ConfChangeType::kRemoveNode, id, ""},
                           loop_.Now() + options_.request_timeout, std::move(done));
 }
