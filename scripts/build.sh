@@ -6,7 +6,10 @@ cd "$(dirname "$0")/.."
 kind=${1:-release}
 case "$kind" in
   release) dir=build/release; flags=(-DCMAKE_BUILD_TYPE=Release) ;;
-  asan) dir=build/asan; flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DBATON_SANITIZE=ON) ;;
+  # -O1 -g1: what ASan recommends, and much cheaper to compile than -O2 -g on
+  # two cores; BATON_DCHECKs stay on (no NDEBUG).
+  asan) dir=build/asan
+        flags=(-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" -DBATON_SANITIZE=ON) ;;
   *) echo "usage: $0 release|asan" >&2; exit 2 ;;
 esac
 
