@@ -63,11 +63,6 @@ else
   scripts/build.sh release >/dev/null
   BATON=$ROOT/build/release/apps/baton/baton
 fi
-if [[ ! -x $BATON && -z ${BATON_BIN:-} && -x build/release/sim/baton-sim ]]; then
-  # Only while apps/baton is not in the tree: say so, and run the simulator.
-  echo "no agent binary ($BATON); running the deterministic simulator instead (simulated time)"
-  exec build/release/sim/baton-sim demo --nodes 3 --seed "${BATON_SEED:-1}"
-fi
 [[ -x $BATON ]] || { echo "no baton binary at $BATON" >&2; exit 1; }
 case "$BATON" in /*) ;; *) BATON="$ROOT/$BATON" ;; esac
 
