@@ -27,20 +27,22 @@ struct Voidify {
 
 }  // namespace baton::internal
 
-#define BATON_CHECK(cond)                   \
-  (cond) ? (void)0                          \
-         : ::baton::internal::Voidify() &   \
+#define BATON_CHECK(cond)                 \
+  (cond) ? (void)0                        \
+         : ::baton::internal::Voidify() & \
                ::baton::internal::CheckFailure(__FILE__, __LINE__, #cond).stream()
 
-#define BATON_CHECK_OK(expr)                                                   \
-  do {                                                                         \
-    ::baton::Status baton_check_status_ = (expr);                              \
-    BATON_CHECK(baton_check_status_.ok()) << baton_check_status_.ToString();   \
+#define BATON_CHECK_OK(expr)                                                 \
+  do {                                                                       \
+    ::baton::Status baton_check_status_ = (expr);                            \
+    BATON_CHECK(baton_check_status_.ok()) << baton_check_status_.ToString(); \
   } while (0)
 
 #ifdef NDEBUG
-#define BATON_DCHECK(cond) \
-  true ? (void)0 : ::baton::internal::Voidify() & ::baton::internal::CheckFailure(__FILE__, __LINE__, #cond).stream()
+#define BATON_DCHECK(cond)              \
+  true ? (void)0                        \
+       : ::baton::internal::Voidify() & \
+             ::baton::internal::CheckFailure(__FILE__, __LINE__, #cond).stream()
 #else
 #define BATON_DCHECK(cond) BATON_CHECK(cond)
 #endif

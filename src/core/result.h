@@ -60,10 +60,10 @@ class [[nodiscard]] Result {
 }  // namespace baton
 
 // Assigns the value of a Result expression to `lhs`, or returns its error.
-#define BATON_ASSIGN_OR_RETURN(lhs, expr)                       \
-  auto BATON_CONCAT_(baton_result_, __LINE__) = (expr);         \
-  if (!BATON_CONCAT_(baton_result_, __LINE__).has_value())      \
-    return BATON_CONCAT_(baton_result_, __LINE__).error();      \
+#define BATON_ASSIGN_OR_RETURN(lhs, expr)                  \
+  auto BATON_CONCAT_(baton_result_, __LINE__) = (expr);    \
+  if (!BATON_CONCAT_(baton_result_, __LINE__).has_value()) \
+    return BATON_CONCAT_(baton_result_, __LINE__).error(); \
   lhs = std::move(BATON_CONCAT_(baton_result_, __LINE__)).value()
 #define BATON_CONCAT_INNER_(a, b) a##b
 #define BATON_CONCAT_(a, b) BATON_CONCAT_INNER_(a, b)

@@ -90,8 +90,8 @@ inline bool operator==(const Status& a, const Status& b) {
 }  // namespace baton
 
 // Returns the status from the enclosing function when it is not OK.
-#define BATON_RETURN_IF_ERROR(expr)              \
-  do {                                           \
-    ::baton::Status baton_status_ = (expr);      \
+#define BATON_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    ::baton::Status baton_status_ = (expr);        \
     if (!baton_status_.ok()) return baton_status_; \
   } while (0)

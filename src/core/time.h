@@ -32,8 +32,14 @@ class Duration {
   constexpr Duration operator-(Duration o) const { return Duration(ns_ - o.ns_); }
   constexpr Duration operator*(int64_t k) const { return Duration(ns_ * k); }
   constexpr Duration operator/(int64_t k) const { return Duration(ns_ / k); }
-  constexpr Duration& operator+=(Duration o) { ns_ += o.ns_; return *this; }
-  constexpr Duration& operator-=(Duration o) { ns_ -= o.ns_; return *this; }
+  constexpr Duration& operator+=(Duration o) {
+    ns_ += o.ns_;
+    return *this;
+  }
+  constexpr Duration& operator-=(Duration o) {
+    ns_ -= o.ns_;
+    return *this;
+  }
   constexpr auto operator<=>(const Duration&) const = default;
 
   // "1.5s", "250ms", "40us", "7ns": the largest unit that keeps it readable.
@@ -53,7 +59,10 @@ class Instant {
   constexpr Instant operator+(Duration d) const { return Instant(ns_ + d.nanos()); }
   constexpr Instant operator-(Duration d) const { return Instant(ns_ - d.nanos()); }
   constexpr Duration operator-(Instant o) const { return Duration::Nanos(ns_ - o.ns_); }
-  constexpr Instant& operator+=(Duration d) { ns_ += d.nanos(); return *this; }
+  constexpr Instant& operator+=(Duration d) {
+    ns_ += d.nanos();
+    return *this;
+  }
   constexpr auto operator<=>(const Instant&) const = default;
 
  private:
