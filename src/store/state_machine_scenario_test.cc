@@ -17,11 +17,9 @@
 // watcher received (the hub's bound is 3 pending events).
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <map>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -29,6 +27,7 @@
 
 #include "store/state_machine.h"
 #include "store/watch_hub.h"
+#include "testing/scenario_file.h"
 
 namespace baton::store {
 namespace {
@@ -222,78 +221,11 @@ class Scenario {
   WatchHub hub_{3};
 };
 
-struct Block {
-  std::vector<std::string> comments;
-  std::string command;
-  std::vector<std::string> expected;
-};
-
-std::vector<Block> Parse(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::vector<Block> blocks;
-  Block block;
-  bool in_output = false;
-  for (std::string line; std::getline(in, line);) {
-    if (in_output) {
-      if (line.empty()) {
-        blocks.push_back(std::exchange(block, {}));
-        in_output = false;
-      } else {
-        block.expected.push_back(line);
-      }
-    } else if (line.empty()) {
-      continue;
-    } else if (line[0] == '#') {
-      block.comments.push_back(line);
-    } else if (line == "----") {
-      in_output = true;
-    } else {
-      block.command = line;
-    }
-  }
-  if (in_output) blocks.push_back(block);
-  return blocks;
-}
-
-void Write(const std::filesystem::path& path, const std::vector<Block>& blocks) {
-  std::ofstream out(path);
-  for (size_t i = 0; i < blocks.size(); ++i) {
-    if (i > 0) out << "\n";
-    for (const std::string& c : blocks[i].comments) out << c << "\n";
-    out << blocks[i].command << "\n----\n";
-    for (const std::string& e : blocks[i].expected) out << e << "\n";
-  }
-}
-
-std::vector<std::filesystem::path> ScenarioFiles() {
-  std::vector<std::filesystem::path> files;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(BATON_STORE_TESTDATA "/state_machine")) {
-    if (entry.path().extension() == ".txt") files.push_back(entry.path());
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
 TEST(StateMachineScenarioTest, AllScenariosProduceTheirExpectedOutput) {
-  const bool rewrite = std::getenv("BATON_REWRITE") != nullptr;
-  const std::vector<std::filesystem::path> files = ScenarioFiles();
-  ASSERT_FALSE(files.empty());
-  for (const auto& path : files) {
-    SCOPED_TRACE(path.filename().string());
-    std::vector<Block> blocks = Parse(path);
-    ASSERT_FALSE(blocks.empty());
-    Scenario scenario;
-    for (Block& block : blocks) {
-      const std::vector<std::string> actual = scenario.Run(block.command);
-      if (rewrite) {
-        block.expected = actual;
-      } else {
-        EXPECT_EQ(actual, block.expected) << "command: " << block.command;
-      }
-    }
-    if (rewrite) Write(path, blocks);
-  }
+  scenario::RunScenarioFiles(BATON_STORE_TESTDATA "/state_machine", [] {
+    auto story = std::make_shared<Scenario>();
+    return [story](const std::string& command) { return story->Run(command); };
+  });
 }
 
 }  // namespace

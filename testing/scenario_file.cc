@@ -1,0 +1,89 @@
+#include "testing/scenario_file.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <utility>
+
+namespace baton::scenario {
+namespace {
+
+struct Block {
+  std::vector<std::string> comments;
+  std::string command;
+  std::vector<std::string> expected;
+};
+
+std::vector<Block> Parse(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::vector<Block> blocks;
+  Block block;
+  bool in_output = false;
+  for (std::string line; std::getline(in, line);) {
+    if (in_output) {
+      if (line.empty()) {
+        blocks.push_back(std::exchange(block, {}));
+        in_output = false;
+      } else {
+        block.expected.push_back(line);
+      }
+    } else if (line.empty()) {
+      continue;
+    } else if (line[0] == '#') {
+      block.comments.push_back(line);
+    } else if (line == "----") {
+      in_output = true;
+    } else {
+      block.command = line;
+    }
+  }
+  if (in_output) blocks.push_back(block);
+  return blocks;
+}
+
+void Write(const std::filesystem::path& path, const std::vector<Block>& blocks) {
+  std::ofstream out(path);
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    if (i > 0) out << "\n";
+    for (const std::string& c : blocks[i].comments) out << c << "\n";
+    out << blocks[i].command << "\n----\n";
+    for (const std::string& e : blocks[i].expected) out << e << "\n";
+  }
+}
+
+std::vector<std::filesystem::path> ScenarioFiles(const std::string& folder) {
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(folder)) {
+    if (entry.path().extension() == ".txt") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+}  // namespace
+
+void RunScenarioFiles(const std::string& folder, const std::function<Runner()>& make_runner) {
+  const bool rewrite = std::getenv("BATON_REWRITE") != nullptr;
+  const std::vector<std::filesystem::path> files = ScenarioFiles(folder);
+  ASSERT_FALSE(files.empty()) << "no scenario files in " << folder;
+  for (const auto& path : files) {
+    SCOPED_TRACE(path.filename().string());
+    std::vector<Block> blocks = Parse(path);
+    ASSERT_FALSE(blocks.empty());
+    Runner run = make_runner();
+    for (Block& block : blocks) {
+      std::vector<std::string> actual = run(block.command);
+      if (rewrite) {
+        block.expected = std::move(actual);
+      } else {
+        EXPECT_EQ(actual, block.expected) << "command: " << block.command;
+      }
+    }
+    if (rewrite) Write(path, blocks);
+  }
+}
+
+}  // namespace baton::scenario
