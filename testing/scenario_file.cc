@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <utility>
 
 namespace baton::scenario {
@@ -63,7 +65,30 @@ std::vector<std::filesystem::path> ScenarioFiles(const std::string& folder) {
   return files;
 }
 
+bool IsPlainName(std::string_view text) {
+  if (text.empty()) return false;
+  for (char c : text) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') return false;
+  }
+  return true;
+}
+
 }  // namespace
+
+CommandLine ParseCommand(const std::string& line) {
+  std::istringstream in(line);
+  CommandLine command;
+  in >> command.verb;
+  for (std::string word; in >> word;) {
+    const size_t eq = word.find('=');
+    if (eq != std::string::npos && IsPlainName(std::string_view(word).substr(0, eq))) {
+      command.args[word.substr(0, eq)] = word.substr(eq + 1);
+    } else {
+      command.words.push_back(word);
+    }
+  }
+  return command;
+}
 
 void RunScenarioFiles(const std::string& folder, const std::function<Runner()>& make_runner) {
   const bool rewrite = std::getenv("BATON_REWRITE") != nullptr;

@@ -9,10 +9,23 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
 namespace baton::scenario {
+
+// One command line split at white space: the first word is the verb; a later
+// word is a key=value argument when the text before its first '=' is a plain
+// name (letters, digits, '_', '-'), and a positional word otherwise, so
+// "lease=7" is an argument and "value(k)=v" stays positional.
+struct CommandLine {
+  std::string verb;
+  std::vector<std::string> words;
+  std::map<std::string, std::string> args;
+};
+
+CommandLine ParseCommand(const std::string& line);
 
 // Executes one command line and returns the lines it printed.
 using Runner = std::function<std::vector<std::string>(const std::string& command)>;

@@ -14,7 +14,6 @@
 #include <cstdlib>
 #include <map>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -23,6 +22,9 @@
 
 namespace baton::detect {
 namespace {
+
+using scenario::CommandLine;
+using scenario::ParseCommand;
 
 std::string Format(Instant t) { return Duration::Nanos(t.nanos()).ToString(); }
 
@@ -42,19 +44,10 @@ class Scenario {
  public:
   // Runs one command line; returns its output lines, or an "error: ..." line.
   std::vector<std::string> Run(const std::string& line) {
-    std::istringstream in(line);
-    std::string verb;
-    in >> verb;
-    std::vector<std::string> positional;
-    std::map<std::string, std::string> args;
-    for (std::string word; in >> word;) {
-      const size_t eq = word.find('=');
-      if (eq == std::string::npos) {
-        positional.push_back(word);
-      } else {
-        args[word.substr(0, eq)] = word.substr(eq + 1);
-      }
-    }
+    CommandLine command = ParseCommand(line);
+    const std::string& verb = command.verb;
+    std::vector<std::string>& positional = command.words;
+    std::map<std::string, std::string>& args = command.args;
     if (verb == "new") return New(args);
     if (!check_) return {"error: no check; use new first"};
     if (verb == "tick") return Tick(At(args["at"]));

@@ -32,6 +32,9 @@
 namespace baton::store {
 namespace {
 
+using scenario::CommandLine;
+using scenario::ParseCommand;
+
 std::string Describe(const KeyValue& kv) {
   return kv.key + "=" + kv.value + " create=" + std::to_string(kv.create_revision) +
          " mod=" + std::to_string(kv.mod_revision) + " version=" + std::to_string(kv.version) +
@@ -103,19 +106,10 @@ bool ParseOp(const std::string& token, TxnOp* out) {
 class Scenario {
  public:
   std::vector<std::string> Run(const std::string& line) {
-    std::istringstream in(line);
-    std::string verb;
-    in >> verb;
-    std::vector<std::string> words;
-    std::map<std::string, std::string> args;
-    for (std::string word; in >> word;) {
-      const size_t eq = word.find('=');
-      if (eq != std::string::npos && word.find('(') == std::string::npos) {
-        args[word.substr(0, eq)] = word.substr(eq + 1);
-      } else {
-        words.push_back(word);
-      }
-    }
+    CommandLine command = ParseCommand(line);
+    const std::string& verb = command.verb;
+    const std::vector<std::string>& words = command.words;
+    std::map<std::string, std::string>& args = command.args;
     auto arg = [&](size_t i) { return i < words.size() ? words[i] : std::string(); };
     if (verb == "put") return Apply(Put{arg(0), arg(1), std::stoull(Or(args["lease"], "0"))});
     if (verb == "del") return Apply(Delete{arg(0)});
