@@ -103,8 +103,7 @@ HttpRequest ToRequest(http::request<http::string_body>& msg, ParsedTarget target
   req.path = std::move(target.path);
   req.query = std::move(target.query);
   for (const auto& field : msg) {
-    std::string name(field.name_string());
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string name = LowercaseAscii(field.name_string());
     req.headers[std::move(name)] = std::string(field.value());
   }
   req.body = std::move(msg.body());

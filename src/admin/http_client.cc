@@ -35,8 +35,7 @@ HttpResponse ToResponse(http::response<http::string_body> msg) {
   response.status = static_cast<int>(msg.result_int());
   response.content_type = std::string(msg[http::field::content_type]);
   for (const auto& field : msg) {
-    std::string name(field.name_string());
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string name = LowercaseAscii(field.name_string());
     response.headers[std::move(name)] = std::string(field.value());
   }
   response.body = std::move(msg.body());

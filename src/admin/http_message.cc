@@ -17,12 +17,6 @@ constexpr std::array<std::pair<HttpMethod, std::string_view>, 6> kMethodNames = 
     {HttpMethod::kPatch, "PATCH"},
 }};
 
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 int HexDigit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -68,7 +62,7 @@ HttpMethod HttpMethodFromName(std::string_view name) {
 }
 
 std::string_view HttpRequest::Header(std::string_view name) const {
-  const auto it = headers.find(Lower(name));
+  const auto it = headers.find(LowercaseAscii(name));
   return it == headers.end() ? std::string_view() : std::string_view(it->second);
 }
 
@@ -141,6 +135,12 @@ std::string JsonQuote(std::string_view text) {
     }
   }
   out += '"';
+  return out;
+}
+
+std::string LowercaseAscii(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 

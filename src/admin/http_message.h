@@ -54,6 +54,9 @@ struct ParsedTarget {
 };
 Result<ParsedTarget> ParseTarget(std::string_view target);
 
+// `text` with ASCII letters lower-cased: header names are compared that way.
+std::string LowercaseAscii(std::string_view text);
+
 // `text` as a JSON string literal, quotes included.
 std::string JsonQuote(std::string_view text);
 
