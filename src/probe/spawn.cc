@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 #include "core/check.h"
 
@@ -13,7 +14,33 @@ extern char** environ;
 
 namespace baton::probe {
 
+namespace {
+
+// This process's environment with `overrides` replacing or adding variables.
+std::vector<std::string> MergedEnvironment(
+    const std::vector<std::pair<std::string, std::string>>& overrides) {
+  std::vector<std::string> merged;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    const std::string_view name = entry.substr(0, entry.find('='));
+    bool replaced = false;
+    for (const auto& [key, value] : overrides) replaced = replaced || key == name;
+    if (!replaced) merged.emplace_back(entry);
+  }
+  for (const auto& [key, value] : overrides) merged.push_back(key + "=" + value);
+  return merged;
+}
+
+}  // namespace
+
 Result<pid_t> SpawnInNewGroup(const std::vector<std::string>& argv, int stdout_fd, int stderr_fd) {
+  SpawnOptions options;
+  options.stdout_fd = stdout_fd;
+  options.stderr_fd = stderr_fd;
+  return SpawnInNewGroup(argv, options);
+}
+
+Result<pid_t> SpawnInNewGroup(const std::vector<std::string>& argv, const SpawnOptions& options) {
   BATON_CHECK(!argv.empty()) << "SpawnInNewGroup needs a command";
   std::vector<char*> args;
   args.reserve(argv.size() + 1);
@@ -22,9 +49,13 @@ Result<pid_t> SpawnInNewGroup(const std::vector<std::string>& argv, int stdout_f
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, stdout_fd, 1);
-  posix_spawn_file_actions_adddup2(&actions, stderr_fd, 2);
+  if (options.stdin_fd >= 0) {
+    posix_spawn_file_actions_adddup2(&actions, options.stdin_fd, 0);
+  } else {
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  }
+  posix_spawn_file_actions_adddup2(&actions, options.stdout_fd, 1);
+  posix_spawn_file_actions_adddup2(&actions, options.stderr_fd, 2);
 
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
@@ -41,8 +72,17 @@ Result<pid_t> SpawnInNewGroup(const std::vector<std::string>& argv, int stdout_f
   posix_spawnattr_setflags(&attr,
                            POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 
+  std::vector<std::string> env_strings;
+  std::vector<char*> envp;
+  if (!options.env.empty()) {
+    env_strings = MergedEnvironment(options.env);
+    for (std::string& e : env_strings) envp.push_back(e.data());
+    envp.push_back(nullptr);
+  }
+
   pid_t pid = -1;
-  const int rc = posix_spawnp(&pid, args[0], &actions, &attr, args.data(), environ);
+  const int rc = posix_spawnp(&pid, args[0], &actions, &attr, args.data(),
+                              options.env.empty() ? environ : envp.data());
   posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&actions);
   if (rc == 0) return pid;
