@@ -1,0 +1,98 @@
+// RedisAdapter: drives one redis-server for the failover driver (see
+// adapter.h for the contract every method keeps). docs/redis.md explains the
+// choices; in short:
+//  - Observe: INFO replication (role, master_repl_offset as position,
+//    master_replid as history, master_host:master_port and link status) and
+//    whether the fence below is set.
+//  - Promote: CONFIG SET min-replicas-to-write/min-replicas-max-lag to the
+//    configured values, REPLICAOF NO ONE, CLIENT UNPAUSE. Redis has no epoch
+//    of its own; baton keeps the epoch in its store.
+//  - Fence and Demote: CONFIG SET min-replicas-to-write 2147483647, so every
+//    write at once fails with NOREPLICAS while reads and replication go on.
+//    A refused connection counts as fenced (nothing listens, nothing writes).
+//  - Follow: fence, CLIENT UNPAUSE, REPLICAOF host port, restore the
+//    configured min-replicas-to-write (Redis ignores it on a replica).
+//  - PauseWrites/ResumeWrites: CLIENT PAUSE <pause_timeout> WRITE / CLIENT UNPAUSE.
+//  - MeasureDivergence: compares master_replid/master_repl_offset with the
+//    new primary's master_replid2/second_repl_offset (its fork point), and
+//    when bytes would be lost runs SAVE and copies the RDB file aside.
+//  - WaitUntilGone: a dedicated connection subscribed to a private channel,
+//    polled until the server closes it.
+//  - Start/Stop: a redis-server process from `server_config` (cold standby).
+// Thread-safety: one command at a time per adapter (the Adapter contract),
+// except WaitUntilGone, which may run concurrently on its own connection.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "adapters/adapter.h"
+#include "adapters/redis_connection.h"
+
+namespace baton::adapters {
+
+// The `adapter:` keys of kind "redis" (docs/configuration.md).
+struct RedisAdapterOptions {
+  RedisEndpoint endpoint;  // host, port (default: the member address), password, connect_timeout
+  int min_replicas_to_write = 0;                   // set on a primary at Promote; 0 = asynchronous
+  int min_replicas_max_lag = 10;                   // seconds; also bounds the data-plane fence
+  Duration pause_timeout = Duration::Seconds(60);  // CLIENT PAUSE length for a switchover
+  std::string save_dir;  // where diverged RDB copies go ("" = the server's dir)
+  std::string server_binary = "/usr/bin/redis-server";
+  std::string server_config;  // Start/Stop run redis-server with it ("" = not managed)
+};
+
+// Reads `config` (kind "redis") for the member at `member_address`
+// (host:port). InvalidArgument naming the key and its line on bad input.
+Result<RedisAdapterOptions> ParseRedisAdapterConfig(const AdapterConfig& config,
+                                                    const std::string& member_address);
+
+// The value Fence sets min-replicas-to-write to: no server has that many replicas.
+inline constexpr int kFenceMinReplicas = 2147483647;
+
+class RedisAdapter : public Adapter {
+ public:
+  explicit RedisAdapter(RedisAdapterOptions options);
+  ~RedisAdapter() override;
+
+  Status Start(Instant deadline) override;
+  Status Stop(Instant deadline) override;
+  Status Promote(failover::Epoch epoch, Instant deadline) override;
+  Status Demote(failover::Epoch epoch, Instant deadline) override;
+  Status Fence(Instant deadline) override;
+  Status Follow(const std::string& primary_address, failover::Epoch epoch,
+                Instant deadline) override;
+  Status PauseWrites(Instant deadline) override;
+  Status ResumeWrites(Instant deadline) override;
+  Result<MemberState> Observe(Instant deadline) override;
+  Result<Divergence> MeasureDivergence(const std::string& new_primary_address,
+                                       Instant deadline) override;
+  Status WaitUntilGone(const std::atomic<bool>& cancel) override;
+
+ private:
+  // Runs a command on the cached connection, opening it when needed and
+  // dropping it after an I/O error so the next call reconnects.
+  Result<RedisReply> Run(const std::vector<std::string>& args, Instant deadline,
+                         bool* refused = nullptr);
+  Result<std::map<std::string, std::string>> Info(const std::string& section, Instant deadline);
+  std::vector<std::string> MinReplicasCommand(int replicas) const;
+  Status SetMinReplicas(int replicas, Instant deadline);
+  Result<std::string> SaveCopy(const std::string& replid, failover::Position offset,
+                               Instant deadline);
+
+  const RedisAdapterOptions options_;
+  std::mutex mu_;  // one command at a time on conn_
+  std::unique_ptr<RedisConnection> conn_;
+  Instant paused_until_;   // CLIENT PAUSE this adapter set
+  pid_t server_pid_ = -1;  // the redis-server Start() spawned
+};
+
+// The factory the agent calls for a member whose adapter kind is "redis".
+Result<std::unique_ptr<Adapter>> MakeRedisAdapter(const AdapterConfig& config,
+                                                  const std::string& member_address);
+
+}  // namespace baton::adapters

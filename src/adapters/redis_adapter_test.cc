@@ -1,0 +1,329 @@
+// RedisAdapter against real redis-servers (Debian's) on 127.0.0.1, started
+// per test with no persistence in a temporary directory and ended by pid.
+#include "adapters/redis_adapter.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "probe/test_util.h"
+
+namespace baton::adapters {
+namespace {
+
+namespace t = probe::testing;
+
+Instant In(Duration d) { return SteadyNow() + d; }
+
+class Server {
+ public:
+  explicit Server(const t::TempDir& dir, std::vector<std::string> extra = {})
+      : port_(t::FreePort()) {
+    // Options as pairs: no persistence, immediate diskless sync for fast tests.
+    const std::vector<std::pair<std::string, std::string>> options = {
+        {"port", std::to_string(port_)},
+        {"bind", "127.0.0.1"},
+        {"save", ""},
+        {"appendonly", "no"},
+        {"repl-diskless-sync-delay", "0"},
+        {"dir", dir.path()},
+        {"dbfilename", "dump-" + std::to_string(port_) + ".rdb"}};
+    std::vector<std::string> argv = {"/usr/bin/redis-server"};
+    for (const auto& [name, value] : options) {
+      argv.push_back("--" + name);
+      argv.push_back(value);
+    }
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    process_ = std::make_unique<t::ChildProcess>(
+        argv, dir.path() + "/redis-" + std::to_string(port_) + ".log");
+    EXPECT_TRUE(t::WaitUntil([&] { return Run({"PING"}).has_value(); }, Duration::Seconds(10)));
+  }
+  uint16_t port() const { return port_; }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  t::ChildProcess& process() { return *process_; }
+
+  // One command on a fresh client connection.
+  Result<RedisReply> Run(const std::vector<std::string>& args,
+                         Duration timeout = Duration::Seconds(2)) {
+    RedisEndpoint e{.host = "127.0.0.1",
+                    .port = port_,
+                    .password = "",
+                    .connect_timeout = Duration::Millis(500)};
+    Result<std::unique_ptr<RedisConnection>> c = RedisConnection::Open(e, In(timeout));
+    if (!c.has_value()) return c.error();
+    return (*c)->Run(args, In(timeout));
+  }
+  std::map<std::string, std::string> Info() {
+    Result<RedisReply> r = Run({"INFO", "replication"});
+    return r.has_value() ? ParseInfo(r->text) : std::map<std::string, std::string>{};
+  }
+
+ private:
+  uint16_t port_;
+  std::unique_ptr<t::ChildProcess> process_;
+};
+
+std::unique_ptr<Adapter> AdapterFor(const Server& s,
+                                    std::map<std::string, AdapterSetting> settings = {}) {
+  AdapterConfig config{.kind = "redis", .settings = std::move(settings)};
+  Result<std::unique_ptr<Adapter>> a = MakeRedisAdapter(config, s.address());
+  EXPECT_TRUE(a.has_value()) << a.status().ToString();
+  return std::move(*a);
+}
+
+const Duration kStep = Duration::Seconds(5);
+
+TEST(RedisAdapterConfigTest, DefaultsComeFromTheMemberAddress) {
+  Result<RedisAdapterOptions> o =
+      ParseRedisAdapterConfig({.kind = "redis", .settings = {}}, "10.0.0.5:7001");
+  ASSERT_TRUE(o.has_value()) << o.status().ToString();
+  EXPECT_EQ(o->endpoint.host, "10.0.0.5");
+  EXPECT_EQ(o->endpoint.port, 7001);
+  EXPECT_EQ(o->min_replicas_to_write, 0);
+  EXPECT_EQ(o->min_replicas_max_lag, 10);
+}
+
+TEST(RedisAdapterConfigTest, BadValuesNameTheKeyAndLine) {
+  AdapterConfig c{.kind = "redis", .settings = {{"min_replicas_max_lag", {"0", 12}}}};
+  Result<RedisAdapterOptions> o = ParseRedisAdapterConfig(c, "127.0.0.1:1");
+  ASSERT_FALSE(o.has_value());
+  EXPECT_EQ(o.error().message(),
+            "line 12: adapter.min_replicas_max_lag: expected seconds 1-3600, got \"0\"");
+  c.settings = {{"connect_timout", {"1s", 7}}};
+  o = ParseRedisAdapterConfig(c, "127.0.0.1:1");
+  ASSERT_FALSE(o.has_value());
+  EXPECT_EQ(o.error().message().rfind("line 7: adapter.connect_timout: unknown key", 0), 0u)
+      << o.error().message();
+  c.settings = {{"connect_timeout", {"soon", 3}}};
+  EXPECT_FALSE(ParseRedisAdapterConfig(c, "127.0.0.1:1").has_value());
+  EXPECT_FALSE(ParseRedisAdapterConfig({.kind = "redis", .settings = {}}, "nohost").has_value());
+}
+
+TEST(RedisAdapterTest, FollowThenPromoteAndObservePositionsAdvance) {
+  t::TempDir dir;
+  Server a(dir), b(dir);
+  auto ad_a = AdapterFor(a);
+  auto ad_b = AdapterFor(b);
+  ASSERT_TRUE(ad_b->Follow(a.address(), 1, In(kStep)).ok());
+  ASSERT_TRUE(ad_b->Follow(a.address(), 1, In(kStep)).ok());  // idempotent
+  Result<MemberState> sb = Status::Unavailable("not observed");
+  ASSERT_TRUE(t::WaitUntil(
+      [&] {
+        sb = ad_b->Observe(In(kStep));
+        return sb.has_value() && sb->detail == "link up";
+      },
+      Duration::Seconds(10)));
+  EXPECT_EQ(sb->role, failover::MemberRole::kReplica);
+  EXPECT_EQ(sb->following, a.address());
+
+  Result<MemberState> sa = ad_a->Observe(In(kStep));
+  ASSERT_TRUE(sa.has_value());
+  EXPECT_EQ(sa->role, failover::MemberRole::kPrimary);
+  const failover::Position before = sa->position;
+  ASSERT_TRUE(a.Run({"SET", "k", std::string(500, 'x')}).has_value());
+  ASSERT_TRUE(t::WaitUntil(
+      [&] {
+        sb = ad_b->Observe(In(kStep));
+        return sb.has_value() && sb->position >= before + 500;
+      },
+      Duration::Seconds(10)));
+  EXPECT_EQ(sb->history, ad_a->Observe(In(kStep))->history);
+
+  ASSERT_TRUE(ad_b->Promote(2, In(kStep)).ok());
+  ASSERT_TRUE(ad_b->Promote(2, In(kStep)).ok());  // idempotent
+  sb = ad_b->Observe(In(kStep));
+  ASSERT_TRUE(sb.has_value());
+  EXPECT_EQ(sb->role, failover::MemberRole::kPrimary);
+  EXPECT_TRUE(b.Run({"SET", "k2", "v"}).has_value());
+  Result<RedisReply> got = b.Run({"GET", "k"});
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->text, std::string(500, 'x'));
+}
+
+TEST(RedisAdapterTest, FenceRefusesWritesAtOnceAndPassesOnADeadServer) {
+  t::TempDir dir;
+  Server a(dir);
+  auto ad = AdapterFor(a);
+  ASSERT_TRUE(a.Run({"SET", "k", "1"}).has_value());
+  ASSERT_TRUE(ad->Fence(In(kStep)).ok());
+  Result<RedisReply> write = a.Run({"SET", "k", "2"});
+  ASSERT_FALSE(write.has_value());
+  EXPECT_NE(write.error().message().find("NOREPLICAS"), std::string::npos)
+      << write.error().message();
+  Result<RedisReply> read = a.Run({"GET", "k"});
+  ASSERT_TRUE(read.has_value());
+  EXPECT_EQ(read->text, "1");
+  Result<MemberState> s = ad->Observe(In(kStep));
+  ASSERT_TRUE(s.has_value());
+  EXPECT_EQ(s->role, failover::MemberRole::kFenced);
+
+  // Promote lifts the fence.
+  ASSERT_TRUE(ad->Promote(3, In(kStep)).ok());
+  EXPECT_TRUE(a.Run({"SET", "k", "3"}).has_value());
+
+  a.process().Signal(SIGKILL);
+  ASSERT_TRUE(a.process().Wait(Duration::Seconds(5)).has_value());
+  EXPECT_TRUE(ad->Fence(In(kStep)).ok());
+  EXPECT_TRUE(ad->Observe(In(kStep)).status().IsUnavailable());
+}
+
+TEST(RedisAdapterTest, FenceOnAHungServerIsNotConfirmed) {
+  t::TempDir dir;
+  Server a(dir);
+  auto ad = AdapterFor(a, {{"connect_timeout", {"200ms", 1}}});
+  a.process().Signal(SIGSTOP);
+  const Status s = ad->Fence(In(Duration::Millis(500)));
+  a.process().Signal(SIGCONT);
+  EXPECT_FALSE(s.ok());
+}
+
+TEST(RedisAdapterTest, MinReplicasToWriteMakesALonePrimaryRefuseWrites) {
+  t::TempDir dir;
+  Server a(dir), b(dir);
+  auto ad_a =
+      AdapterFor(a, {{"min_replicas_to_write", {"1", 1}}, {"min_replicas_max_lag", {"1", 2}}});
+  auto ad_b = AdapterFor(b);
+  ASSERT_TRUE(ad_a->Promote(1, In(kStep)).ok());
+  ASSERT_TRUE(ad_b->Follow(a.address(), 1, In(kStep)).ok());
+  ASSERT_TRUE(t::WaitUntil(
+      [&] {
+        return a.Run({"SET", "k", "1"}).has_value();
+      },
+      Duration::Seconds(10)));
+  // The replica moves away (it follows someone else): the primary, whose
+  // agent does nothing, refuses writes by itself within min_replicas_max_lag.
+  ASSERT_TRUE(ad_b->Promote(2, In(kStep)).ok());
+  const Instant start = SteadyNow();
+  ASSERT_TRUE(t::WaitUntil(
+      [&] {
+        return !a.Run({"SET", "k", "2"}).has_value();
+      },
+      Duration::Seconds(10)));
+  EXPECT_LT((SteadyNow() - start).millis(), 3000);
+}
+
+TEST(RedisAdapterTest, PauseWritesBlocksWritersUntilResume) {
+  t::TempDir dir;
+  Server a(dir);
+  auto ad = AdapterFor(a);
+  ASSERT_TRUE(ad->PauseWrites(In(kStep)).ok());
+  EXPECT_EQ(ad->Observe(In(kStep))->role, failover::MemberRole::kWritesPaused);
+  Result<RedisReply> write = a.Run({"SET", "k", "1"}, Duration::Millis(300));
+  ASSERT_FALSE(write.has_value());
+  EXPECT_TRUE(write.error().IsTimeout()) << write.error().ToString();
+  EXPECT_TRUE(a.Run({"GET", "k"}, Duration::Millis(300)).has_value());  // reads go on
+  ASSERT_TRUE(ad->ResumeWrites(In(kStep)).ok());
+  EXPECT_TRUE(a.Run({"SET", "k", "1"}).has_value());
+  EXPECT_EQ(ad->Observe(In(kStep))->role, failover::MemberRole::kPrimary);
+}
+
+TEST(RedisAdapterTest, DivergenceOfAFormerPrimaryIsMeasuredAndSaved) {
+  t::TempDir dir;
+  const std::string saved_dir = dir.path() + "/saved";
+  Server a(dir), b(dir);
+  auto ad_a = AdapterFor(a, {{"save_dir", {saved_dir, 4}}});
+  auto ad_b = AdapterFor(b);
+  ASSERT_TRUE(ad_b->Follow(a.address(), 1, In(kStep)).ok());
+  ASSERT_TRUE(a.Run({"SET", "shared", "1"}).has_value());
+  ASSERT_TRUE(t::WaitUntil(
+      [&] {
+        return b.Run({"GET", "shared"})->text == "1";
+      },
+      Duration::Seconds(10)));
+  ASSERT_TRUE(ad_b->Promote(2, In(kStep)).ok());
+  // The former primary takes writes the new one never gets (a split brain).
+  std::string value;  // incompressible, so the saved RDB must hold it
+  uint32_t x = 12345;
+  for (int i = 0; i < 2000; ++i) {
+    x = x * 1103515245u + 12345u;
+    value.push_back(static_cast<char>('a' + (x >> 16) % 26));
+  }
+  ASSERT_TRUE(a.Run({"SET", "lost", value}).has_value());
+
+  Result<Divergence> d = ad_a->MeasureDivergence(b.address(), In(kStep));
+  ASSERT_TRUE(d.has_value()) << d.status().ToString();
+  std::map<std::string, std::string> info_b = b.Info();
+  EXPECT_EQ(d->fork_position, std::stoull(info_b["second_repl_offset"]) - 1);
+  EXPECT_GE(d->lost_bytes, 2000u);
+  ASSERT_FALSE(d->saved_copy.empty());
+  EXPECT_EQ(d->saved_copy.rfind(saved_dir + "/baton-diverged-", 0), 0u) << d->saved_copy;
+  EXPECT_GT(std::filesystem::file_size(d->saved_copy), 2000u);
+
+  // After following, the former primary has the new primary's data only.
+  ASSERT_TRUE(ad_a->Follow(b.address(), 2, In(kStep)).ok());
+  ASSERT_TRUE(t::WaitUntil(
+      [&] {
+        Result<RedisReply> r = a.Run({"EXISTS", "lost"});
+        return r.has_value() && r->integer == 0;
+      },
+      Duration::Seconds(10)));
+  // The new primary itself has nothing the other lacks.
+  Result<Divergence> none = ad_b->MeasureDivergence(b.address(), In(kStep));
+  ASSERT_TRUE(none.has_value());
+  EXPECT_EQ(none->lost_bytes, 0u);
+  EXPECT_EQ(none->saved_copy, "");
+}
+
+TEST(RedisAdapterTest, WaitUntilGoneReturnsPromptlyAfterKill) {
+  t::TempDir dir;
+  Server a(dir);
+  auto ad = AdapterFor(a);
+  std::atomic<bool> cancel{false};
+  std::atomic<bool> done{false};
+  Status result;
+  Instant returned;
+  std::thread waiter([&] {
+    result = ad->WaitUntilGone(cancel);
+    returned = SteadyNow();
+    done = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_FALSE(done.load());
+  const Instant killed = SteadyNow();
+  a.process().Signal(SIGKILL);
+  ASSERT_TRUE(t::WaitUntil([&] { return done.load(); }, Duration::Seconds(5)));
+  waiter.join();
+  EXPECT_TRUE(result.IsUnavailable()) << result.ToString();
+  EXPECT_LT((returned - killed).millis(), 100);
+}
+
+TEST(RedisAdapterTest, WaitUntilGoneStopsWhenCancelled) {
+  t::TempDir dir;
+  Server a(dir);
+  auto ad = AdapterFor(a);
+  std::atomic<bool> cancel{false};
+  Status result;
+  std::thread waiter([&] { result = ad->WaitUntilGone(cancel); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  cancel = true;
+  waiter.join();
+  EXPECT_TRUE(result.code() == StatusCode::kAborted) << result.ToString();
+}
+
+TEST(RedisAdapterTest, StartAndStopAColdStandby) {
+  t::TempDir dir;
+  const uint16_t port = t::FreePort();
+  const std::string pidfile = dir.path() + "/cold.pid";
+  const std::string conf = dir.path() + "/cold.conf";
+  std::ofstream(conf) << "bind 127.0.0.1\nsave \"\"\nappendonly no\ndir " << dir.path()
+                      << "\npidfile " << pidfile << "\nlogfile " << dir.path() << "/cold.log\n";
+  AdapterConfig config{.kind = "redis", .settings = {{"server_config", {conf, 9}}}};
+  auto ad = MakeRedisAdapter(config, "127.0.0.1:" + std::to_string(port));
+  ASSERT_TRUE(ad.has_value());
+  const Status started = (*ad)->Start(In(Duration::Seconds(10)));
+  pid_t pid = 0;
+  std::ifstream(pidfile) >> pid;
+  EXPECT_TRUE(started.ok()) << started.ToString();
+  EXPECT_TRUE((*ad)->Start(In(kStep)).ok());  // already running
+  EXPECT_EQ((*ad)->Observe(In(kStep))->role, failover::MemberRole::kPrimary);
+  EXPECT_TRUE((*ad)->Stop(In(Duration::Seconds(10))).ok());
+  EXPECT_TRUE((*ad)->Observe(In(kStep)).status().IsUnavailable());
+  EXPECT_TRUE((*ad)->Stop(In(kStep)).ok());                 // already stopped
+  if (pid > 0 && t::ProcessAlive(pid)) kill(pid, SIGKILL);  // a failed Stop leaves nothing behind
+}
+
+}  // namespace
+}  // namespace baton::adapters
