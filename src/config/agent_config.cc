@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "config/group_section.h"
+
 namespace baton::config {
 namespace {
 
@@ -130,7 +132,12 @@ std::optional<Violation> AgentConfig::Check() const {
   if (auto v = CheckIdentity(*this)) return v;
   if (auto v = CheckPeers(*this)) return v;
   if (auto v = CheckTiming(timing)) return v;
-  return CheckTls(tls);
+  if (auto v = CheckTls(tls)) return v;
+  if (sentinel && (*sentinel == listen.peer || *sentinel == listen.admin)) {
+    return Violation{"sentinel.listen",
+                     sentinel->ToString() + " is already listen.peer or listen.admin"};
+  }
+  return CheckGroups(groups, peers);
 }
 
 Status AgentConfig::Validate() const {

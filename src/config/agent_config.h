@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "config/group_spec.h"
 #include "config/host_port.h"
 #include "config/violation.h"
 #include "core/logger.h"
@@ -114,6 +115,13 @@ struct AgentConfig {
   TlsConfig tls;
   AdminConfig admin;
   LogConfig log;
+  // Replicated services this cluster manages (docs/configuration.md,
+  // "Groups"). Every agent of the cluster should hold the same list; each
+  // runs the checks and supervision of the members whose node it is.
+  std::vector<GroupSpec> groups;
+  // `sentinel.listen`: where a Redis-Sentinel-compatible endpoint answers
+  // clients' master lookups. nullopt: none.
+  std::optional<HostPort> sentinel;
 
   // The first broken cross-field rule (docs/configuration.md, "Validation"),
   // or nullopt when the config is consistent.

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "config/group_section.h"
 #include "config/yaml_reader.h"
 
 namespace baton::config {
@@ -59,6 +60,10 @@ void BindAgentConfig(MapReader& root, AgentConfig* c) {
   root.Section("admin", Presence::kOptional,
                [c](MapReader& m) { m.Optional("token_file", &c->admin.token_file); });
   root.Section("log", Presence::kOptional, [c](MapReader& m) { BindLog(m, &c->log); });
+  root.Section("sentinel", Presence::kOptional,
+               [c](MapReader& m) { m.Required("listen", &c->sentinel.emplace()); });
+  root.Sequence("groups", Presence::kOptional,
+                [c](MapReader& m) { BindGroup(m, &c->groups.emplace_back()); });
 }
 
 // Makes a relative, non-empty `path` relative to `base` instead.
@@ -71,6 +76,12 @@ void ResolvePaths(const std::filesystem::path& base, AgentConfig* c) {
   for (std::string* path :
        {&c->data_dir, &c->tls.ca, &c->tls.cert, &c->tls.key, &c->admin.token_file}) {
     ResolveAgainst(base, path);
+  }
+  for (GroupSpec& group : c->groups) {
+    for (auto& [name, member] : group.members) {
+      if (member.supervise) ResolveAgainst(base, &member.supervise->log_path);
+      for (CheckSpec& check : member.checks) ResolveAgainst(base, &check.password_file);
+    }
   }
 }
 

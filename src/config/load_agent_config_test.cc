@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "config/test_text.h"
+
 namespace baton::config {
 namespace {
 
@@ -41,21 +43,7 @@ log:
 )";
 
 // kValid with the first occurrence of `from` replaced by `to`.
-std::string Edit(std::string_view from, std::string_view to) {
-  std::string text(kValid);
-  const size_t at = text.find(from);
-  EXPECT_NE(at, std::string::npos) << from;
-  if (at != std::string::npos) text.replace(at, from.size(), to);
-  return text;
-}
-
-// The error message for `text`, or "" if it parses.
-std::string ErrorFor(std::string_view text) {
-  Result<AgentConfig> config = ParseAgentConfig(text, "n1.yaml");
-  if (config.has_value()) return "";
-  EXPECT_TRUE(config.error().IsInvalidArgument()) << config.error().ToString();
-  return config.error().message();
-}
+std::string Edit(std::string_view from, std::string_view to) { return Replaced(kValid, from, to); }
 
 TEST(ParseAgentConfig, ReadsACompleteFile) {
   Result<AgentConfig> parsed = ParseAgentConfig(kValid, "/etc/baton/n1.yaml");

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <cstdlib>
 
 #include "config/suggest.h"
 
@@ -30,6 +32,35 @@ bool ScalarTraits<uint64_t>::Parse(const std::string& text, uint64_t* out) {
     value = value * 10 + digit;
   }
   if (value == 0) return false;
+  *out = value;
+  return true;
+}
+
+bool ScalarTraits<int>::Parse(const std::string& text, int* out) {
+  if (text == "0") {
+    *out = 0;
+    return true;
+  }
+  uint64_t value = 0;
+  if (!ScalarTraits<uint64_t>::Parse(text, &value) || value > INT32_MAX) return false;
+  *out = static_cast<int>(value);
+  return true;
+}
+
+bool ScalarTraits<uint16_t>::Parse(const std::string& text, uint16_t* out) {
+  uint64_t value = 0;
+  if (!ScalarTraits<uint64_t>::Parse(text, &value) || value > 65535) return false;
+  *out = static_cast<uint16_t>(value);
+  return true;
+}
+
+bool ScalarTraits<double>::Parse(const std::string& text, double* out) {
+  if (text.empty() || !(std::isdigit(static_cast<unsigned char>(text[0])) || text[0] == '-')) {
+    return false;
+  }
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size() || !std::isfinite(value)) return false;
   *out = value;
   return true;
 }
@@ -140,6 +171,44 @@ void MapReader::BindScalar(std::string_view key, Presence presence, std::string_
   }
 }
 
+void MapReader::BindScalarList(std::string_view key, Presence presence, std::string_view expected,
+                               const std::function<bool(const std::string&)>& parse) {
+  ForEachElement(key, presence, [&](const YAML::Node& element, const std::string& path, int line) {
+    if (!element.IsScalar() || !parse(element.Scalar())) {
+      Fail(line, path, "expected " + std::string(expected) + ", got " + Describe(element));
+    }
+  });
+}
+
+void MapReader::RemainingScalars(
+    const std::function<void(const std::string&, const std::string&, int)>& take) {
+  for (Entries::Entry& entry : entries_->list) {
+    if (entry.visited) continue;
+    entry.visited = true;
+    asked_keys_.push_back(entry.key);
+    document_->lines_[ChildPath(entry.key)] = entry.line;
+    if (!entry.value.IsScalar()) {
+      Fail(entry.line, ChildPath(entry.key), "expected a scalar, got " + Describe(entry.value));
+      continue;
+    }
+    take(entry.key, entry.value.Scalar(), entry.line);
+  }
+}
+
+bool MapReader::Has(std::string_view key) const {
+  for (const Entries::Entry& entry : entries_->list) {
+    if (entry.key == key) return true;
+  }
+  return false;
+}
+
+void MapReader::Reject(std::string_view key, std::string_view message) {
+  for (const Entries::Entry& entry : entries_->list) {
+    if (entry.key == key) return Fail(entry.line, ChildPath(key), message);
+  }
+  Fail(line_, key.empty() ? path_ : ChildPath(key), message);
+}
+
 void MapReader::Section(std::string_view key, Presence presence,
                         const std::function<void(MapReader&)>& bind) {
   int line = 0;
@@ -156,6 +225,20 @@ void MapReader::Section(std::string_view key, Presence presence,
 
 void MapReader::Sequence(std::string_view key, Presence presence,
                          const std::function<void(MapReader&)>& bind) {
+  ForEachElement(key, presence, [&](const YAML::Node& element, const std::string& path, int line) {
+    if (!element.IsMap()) {
+      Fail(line, path, "expected a mapping, got " + Describe(element));
+      return;
+    }
+    MapReader item(document_, path, line, element);
+    bind(item);
+    Record(item.Finish());
+  });
+}
+
+void MapReader::ForEachElement(
+    std::string_view key, Presence presence,
+    const std::function<void(const YAML::Node&, const std::string&, int)>& visit) {
   int line = 0;
   const YAML::Node* value = Find(key, presence, &line);
   if (value == nullptr) return;
@@ -168,13 +251,7 @@ void MapReader::Sequence(std::string_view key, Presence presence,
     const std::string element_path = ChildPath(key) + "[" + std::to_string(i) + "]";
     const int element_line = LineOf(element);
     document_->lines_[element_path] = element_line;
-    if (!element.IsMap()) {
-      Fail(element_line, element_path, "expected a mapping, got " + Describe(element));
-      continue;
-    }
-    MapReader item(document_, element_path, element_line, element);
-    bind(item);
-    Record(item.Finish());
+    visit(element, element_path, element_line);
   }
 }
 

@@ -68,6 +68,21 @@ struct ScalarTraits<uint64_t> {  // ids and counts: decimal, 1..2^64-1
   static bool Parse(const std::string& text, uint64_t* out);
 };
 template <>
+struct ScalarTraits<int> {  // counts and priorities that may be 0: decimal, 0..2^31-1
+  static constexpr std::string_view kExpected = "a non-negative integer";
+  static bool Parse(const std::string& text, int* out);
+};
+template <>
+struct ScalarTraits<uint16_t> {  // TCP ports
+  static constexpr std::string_view kExpected = "a port (1-65535)";
+  static bool Parse(const std::string& text, uint16_t* out);
+};
+template <>
+struct ScalarTraits<double> {  // factors: "2", "1.5"
+  static constexpr std::string_view kExpected = "a number";
+  static bool Parse(const std::string& text, double* out);
+};
+template <>
 struct ScalarTraits<Duration> {  // baton::ParseDuration: "500ms", "10s", "2m"
   static constexpr std::string_view kExpected = "a duration such as 500ms or 10s";
   static bool Parse(const std::string& text, Duration* out);
@@ -121,10 +136,45 @@ class MapReader {
     });
   }
 
+  // A sequence of scalars, each read as T; element i is "key[i]" in errors.
+  // An absent key keeps *out; a present one replaces it.
+  template <typename T>
+  void List(std::string_view key, Presence presence, std::vector<T>* out) {
+    std::vector<T> items;
+    BindScalarList(key, presence, ScalarTraits<T>::kExpected, [&items](const std::string& text) {
+      T value{};
+      if (!ScalarTraits<T>::Parse(text, &value)) return false;
+      items.push_back(std::move(value));
+      return true;
+    });
+    if (Has(key)) *out = std::move(items);
+  }
+
+  // Every key of this mapping no binder has asked for so far, in file order,
+  // as (key, scalar text, line): for free-form settings such as an adapter's.
+  // Marks them asked for; a value that is not a scalar is an error.
+  void RemainingScalars(
+      const std::function<void(const std::string& key, const std::string& value, int line)>& take);
+
+  // True when `key` is written in this mapping (whether or not bound yet).
+  bool Has(std::string_view key) const;
+
+  // Reports a rule broken inside this mapping: at the line of `key` when it
+  // is written here, else at the mapping's own line (an empty `key` blames
+  // the mapping itself).
+  void Reject(std::string_view key, std::string_view message);
+
+  // The line of this mapping (its first key).
+  int line() const { return line_; }
+
   // The primitive under the typed binders: reads `key` as a scalar and hands
   // its text to `parse`; a false return is "expected <expected>, got "<text>"".
   void BindScalar(std::string_view key, Presence presence, std::string_view expected,
                   const std::function<bool(const std::string&)>& parse);
+
+  // The primitive under List: `parse` runs once per element, in order.
+  void BindScalarList(std::string_view key, Presence presence, std::string_view expected,
+                      const std::function<bool(const std::string&)>& parse);
 
   // A nested mapping, bound by `bind`.
   void Section(std::string_view key, Presence presence,
@@ -149,6 +199,11 @@ class MapReader {
   // Records the key's line and, if absent and required, the missing-key error.
   const YAML::Node* Find(std::string_view key, Presence presence, int* line);
   void Fail(int line, std::string_view path, std::string_view message);
+  // Runs `visit` on each element of the sequence at `key` with its key path
+  // ("key[i]") and line; reports a value that is not a sequence.
+  void ForEachElement(std::string_view key, Presence presence,
+                      const std::function<void(const YAML::Node& element, const std::string& path,
+                                               int line)>& visit);
   // Keeps `status` if it is the first error of this mapping.
   void Record(Status status);
   Status Finish();
