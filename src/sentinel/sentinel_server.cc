@@ -1,0 +1,243 @@
+#include "sentinel/sentinel_server.h"
+
+#include <array>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <deque>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "core/check.h"
+#include "sentinel/sentinel_view.h"
+#include "sentinel/session.h"
+
+namespace baton::sentinel {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+std::string RandomId() {
+  std::random_device random;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  for (int i = 0; i < 40; ++i) id.push_back(kHex[random() % 16]);
+  return id;
+}
+
+class Connection;
+
+}  // namespace
+
+struct SentinelServer::Impl {
+  Impl(SentinelServerConfig c, failover::TopologySource& s)
+      : config(std::move(c)), source(s), view(RandomId()) {}
+
+  void Accept();
+  void OnTopology(const failover::Topology& topology);
+  void CloseAll();
+
+  const SentinelServerConfig config;
+  failover::TopologySource& source;
+  asio::io_context ioc{1};  // first member: destroyed last
+  tcp::acceptor acceptor{ioc};
+  asio::steady_timer retry_timer{ioc};
+  SentinelView view;
+  std::set<std::shared_ptr<Connection>> connections;
+  int64_t next_client_id = 1;
+  int subscription = -1;
+  uint16_t port = 0;
+  std::thread thread;
+  bool started = false;
+  bool stopped = false;
+};
+
+namespace {
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(tcp::socket socket, SentinelServer::Impl& server, int64_t id)
+      : socket_(std::move(socket)),
+        server_(server),
+        parser_(server.config.limits),
+        session_(server.view, id) {}
+
+  void Start() { Read(); }
+  const SentinelSession& session() const { return session_; }
+
+  void Send(std::string bytes) {
+    if (closed_) return;
+    out_bytes_ += bytes.size();
+    if (out_bytes_ > server_.config.max_output_bytes) {
+      Close();  // a client that does not read holds no unbounded memory
+      return;
+    }
+    out_.push_back(std::move(bytes));
+    if (!writing_) Write();
+  }
+
+  void Close() {
+    if (closed_) return;
+    closed_ = true;
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+    server_.connections.erase(shared_from_this());
+  }
+
+ private:
+  void Read() {
+    socket_.async_read_some(asio::buffer(buffer_),
+                            [self = shared_from_this()](boost::system::error_code ec, size_t n) {
+                              if (ec || self->closed_) return self->Close();
+                              self->parser_.Feed(std::string_view(self->buffer_.data(), n));
+                              self->Serve();
+                              if (self->closing_) {
+                                if (!self->writing_) self->Close();
+                                return;
+                              }
+                              self->Read();
+                            });
+  }
+
+  // Answers every whole command received so far.
+  void Serve() {
+    while (!closing_ && !closed_) {
+      Result<std::optional<Command>> next = parser_.Next();
+      if (!next.has_value()) {
+        Send(Error("ERR " + next.error().message()));
+        closing_ = true;
+        return;
+      }
+      if (!next->has_value()) return;
+      SentinelSession::Reply reply = session_.Handle(**next);
+      Send(std::move(reply.bytes));
+      closing_ = reply.close;
+    }
+  }
+
+  void Write() {
+    writing_ = true;
+    asio::async_write(socket_, asio::buffer(out_.front()),
+                      [self = shared_from_this()](boost::system::error_code ec, size_t) {
+                        self->writing_ = false;
+                        if (ec || self->closed_) return self->Close();
+                        self->out_bytes_ -= self->out_.front().size();
+                        self->out_.pop_front();
+                        if (!self->out_.empty()) return self->Write();
+                        if (self->closing_) self->Close();
+                      });
+  }
+
+  tcp::socket socket_;
+  SentinelServer::Impl& server_;
+  RespParser parser_;
+  SentinelSession session_;
+  std::array<char, 8192> buffer_{};
+  std::deque<std::string> out_;  // references stay valid while writing the front
+  size_t out_bytes_ = 0;
+  bool writing_ = false;
+  bool closing_ = false;  // close once the queued replies are written
+  bool closed_ = false;
+};
+
+}  // namespace
+
+void SentinelServer::Impl::Accept() {
+  acceptor.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+    if (ec) {
+      // Out of descriptors or similar: try again shortly instead of spinning.
+      retry_timer.expires_after(std::chrono::milliseconds(100));
+      retry_timer.async_wait([this](boost::system::error_code wait_ec) {
+        if (!wait_ec) Accept();
+      });
+      return;
+    }
+    if (connections.size() >= config.max_connections) {
+      boost::system::error_code ignored;
+      socket.close(ignored);
+    } else {
+      boost::system::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+      auto connection = std::make_shared<Connection>(std::move(socket), *this, next_client_id++);
+      connections.insert(connection);
+      connection->Start();
+    }
+    Accept();
+  });
+}
+
+void SentinelServer::Impl::OnTopology(const failover::Topology& topology) {
+  for (const Published& event : view.OnTopology(topology)) {
+    // Send may close (and erase) a connection: iterate over a copy.
+    const std::vector<std::shared_ptr<Connection>> targets(connections.begin(), connections.end());
+    for (const std::shared_ptr<Connection>& c : targets) {
+      std::string message = c->session().Deliver(event);
+      if (!message.empty()) c->Send(std::move(message));
+    }
+  }
+}
+
+void SentinelServer::Impl::CloseAll() {
+  boost::system::error_code ignored;
+  acceptor.close(ignored);
+  retry_timer.cancel();
+  const std::vector<std::shared_ptr<Connection>> all(connections.begin(), connections.end());
+  for (const std::shared_ptr<Connection>& c : all) c->Close();
+}
+
+SentinelServer::SentinelServer(SentinelServerConfig config, failover::TopologySource& source)
+    : impl_(std::make_unique<Impl>(std::move(config), source)) {}
+
+SentinelServer::~SentinelServer() { Stop(); }
+
+Status SentinelServer::Start() {
+  BATON_CHECK(!impl_->started) << "SentinelServer::Start called twice";
+  impl_->started = true;
+  boost::system::error_code ec;
+  const asio::ip::address address = asio::ip::make_address(impl_->config.bind_address, ec);
+  if (ec) {
+    return Status::InvalidArgument("sentinel.listen: not an IP address: \"" +
+                                   impl_->config.bind_address + "\"");
+  }
+  const tcp::endpoint endpoint(address, impl_->config.port);
+  tcp::acceptor& acceptor = impl_->acceptor;
+  const std::string where = impl_->config.bind_address + ":" + std::to_string(impl_->config.port);
+  if (acceptor.open(endpoint.protocol(), ec); ec)
+    return Status::IOError(where + ": " + ec.message());
+  acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (acceptor.bind(endpoint, ec); ec)
+    return Status::IOError("bind " + where + ": " + ec.message());
+  if (acceptor.listen(asio::socket_base::max_listen_connections, ec); ec) {
+    return Status::IOError("listen " + where + ": " + ec.message());
+  }
+  impl_->port = acceptor.local_endpoint().port();
+  Impl* impl = impl_.get();
+  impl_->subscription = impl_->source.Subscribe([impl](const failover::Topology& topology) {
+    asio::post(impl->ioc, [impl, topology] { impl->OnTopology(topology); });
+  });
+  impl_->Accept();
+  impl_->thread = std::thread([impl] { impl->ioc.run(); });
+  return Status::Ok();
+}
+
+void SentinelServer::Stop() {
+  if (!impl_->started || impl_->stopped) return;
+  impl_->stopped = true;
+  if (impl_->subscription >= 0) impl_->source.Unsubscribe(impl_->subscription);
+  if (impl_->thread.joinable()) {
+    BATON_CHECK(impl_->thread.get_id() != std::this_thread::get_id())
+        << "SentinelServer stopped from its own network thread";
+    Impl* impl = impl_.get();
+    asio::post(impl_->ioc, [impl] { impl->CloseAll(); });
+    impl_->thread.join();
+  }
+}
+
+uint16_t SentinelServer::port() const { return impl_->port; }
+
+}  // namespace baton::sentinel

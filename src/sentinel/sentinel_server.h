@@ -1,0 +1,63 @@
+// SentinelServer: baton's Sentinel-compatible RESP endpoint, so Redis
+// clients that find their primary through Sentinel (redis-py's Sentinel,
+// Jedis, Lettuce, redis-cli) find it through baton unchanged. It follows a
+// failover::TopologySource (the store, never its own guess) and publishes
+// +switch-master and the other Sentinel events to SUBSCRIBE/PSUBSCRIBE
+// clients the moment a topology shows a new confirmed primary. docs/redis.md
+// lists the commands.
+//
+// The server owns its Asio io_context and one network thread; no Boost type
+// appears here. Topology updates are posted to that thread.
+// Failure behaviour, per connection (the server keeps serving the others):
+//   - malformed RESP or a command beyond RespLimits: "-ERR Protocol error:
+//     ..." then close;
+//   - a client that does not read its messages: closed once more than
+//     max_output_bytes wait to be sent;
+//   - connections beyond max_connections: closed at accept.
+// Thread-safety: Start() once; Stop() and the destructor from any thread but
+// the network thread. The source must outlive the server, and stop calling
+// a listener once Unsubscribe returned.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/status.h"
+#include "failover/topology.h"
+#include "sentinel/resp.h"
+
+namespace baton::sentinel {
+
+struct SentinelServerConfig {
+  std::string bind_address = "127.0.0.1";  // an IP address
+  uint16_t port = 0;                       // 0 picks a free port; see port()
+  size_t max_connections = 1024;
+  size_t max_output_bytes = 1024 * 1024;  // unsent bytes per connection before it is closed
+  RespLimits limits{};
+};
+
+class SentinelServer {
+ public:
+  SentinelServer(SentinelServerConfig config, failover::TopologySource& source);
+  ~SentinelServer();  // Stop()s.
+  SentinelServer(const SentinelServer&) = delete;
+  SentinelServer& operator=(const SentinelServer&) = delete;
+
+  // Binds, subscribes to the source and starts the network thread.
+  // InvalidArgument for a bad address, IOError when binding fails.
+  // REQUIRES: called at most once.
+  Status Start();
+  // Unsubscribes, closes every connection and joins the thread. Idempotent.
+  void Stop();
+  // The bound port (after Start()).
+  uint16_t port() const;
+
+  struct Impl;  // sentinel_server.cc only (its connections use it)
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace baton::sentinel

@@ -1,0 +1,210 @@
+// The Sentinel-compatible endpoint answering real clients — redis-cli and
+// python3-redis's Sentinel class (Debian packages) — about real
+// redis-servers on 127.0.0.1, with the topology driven by hand through a
+// TestTopologyFeed. Every process is ended by pid; every wait is bounded.
+#include "sentinel/sentinel_server.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "adapters/redis_adapter.h"
+#include "probe/test_util.h"
+#include "sentinel/test_feed.h"
+
+namespace baton::sentinel {
+namespace {
+
+namespace t = probe::testing;
+using failover::MemberRole;
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// A redis-server with no persistence, ended by pid.
+struct Redis {
+  explicit Redis(const t::TempDir& dir) : port(t::FreePort()) {
+    const std::string p = std::to_string(port);
+    process = std::make_unique<t::ChildProcess>(
+        std::vector<std::string>{"/usr/bin/redis-server", "--port", p, "--bind", "127.0.0.1",
+                                 "--save", "", "--appendonly", "no", "--dir", dir.path(),
+                                 "--repl-diskless-sync-delay", "0"},
+        dir.path() + "/redis-" + p + ".log");
+    adapters::AdapterConfig config{.kind = "redis", .settings = {}};
+    adapter = std::move(*adapters::MakeRedisAdapter(config, address()));
+    EXPECT_TRUE(
+        t::WaitUntil([&] { return adapter->Observe(Soon()).has_value(); }, Duration::Seconds(10)));
+  }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port); }
+  static Instant Soon() { return adapters::SteadyNow() + Duration::Seconds(5); }
+
+  uint16_t port;
+  std::unique_ptr<t::ChildProcess> process;
+  std::unique_ptr<adapters::Adapter> adapter;
+};
+
+failover::Topology Group(const Redis& r1, const Redis& r2, const std::string& primary,
+                         failover::Epoch epoch) {
+  failover::Topology t;
+  t.group = "cache";
+  t.epoch = epoch;
+  for (const auto& [name, r] : {std::pair{"r1", &r1}, std::pair{"r2", &r2}}) {
+    failover::MemberView m;
+    m.name = name;
+    m.address = r->address();
+    m.health = detect::Health::kHealthy;
+    m.role = name == primary ? MemberRole::kPrimary : MemberRole::kReplica;
+    t.members.push_back(m);
+  }
+  t.primary = primary;
+  t.primary_address = primary == "r1" ? r1.address() : r2.address();
+  t.primary_confirmed = true;
+  return t;
+}
+
+// Runs a short command line and returns its stdout.
+std::string Shell(const std::string& command) {
+  std::string out;
+  FILE* f = popen(("timeout 10 " + command).c_str(), "r");
+  if (f == nullptr) return out;
+  char buffer[4096];
+  size_t n = 0;
+  while ((n = fread(buffer, 1, sizeof(buffer), f)) > 0) out.append(buffer, n);
+  pclose(f);
+  return out;
+}
+
+class SentinelServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(r2.adapter->Follow(r1.address(), 1, Redis::Soon()).ok());
+    feed.Publish(Group(r1, r2, "r1", 1));
+    ASSERT_TRUE(server.Start().ok());
+    port = std::to_string(server.port());
+  }
+
+  t::TempDir dir;
+  Redis r1{dir};
+  Redis r2{dir};
+  testing::TestTopologyFeed feed;
+  SentinelServer server{SentinelServerConfig{}, feed};
+  std::string port;
+};
+
+TEST_F(SentinelServerTest, RedisCliFindsThePrimaryAndItsReplicas) {
+  EXPECT_EQ(Shell("redis-cli -p " + port + " PING"), "PONG\n");
+  EXPECT_EQ(Shell("redis-cli -p " + port + " SENTINEL get-master-addr-by-name cache"),
+            "127.0.0.1\n" + std::to_string(r1.port) + "\n");
+  EXPECT_EQ(Shell("redis-cli -p " + port + " SENTINEL get-master-addr-by-name other"), "\n");
+  const std::string master = Shell("redis-cli -p " + port + " SENTINEL master cache");
+  EXPECT_EQ(master.rfind("name\ncache\nip\n127.0.0.1\nport\n" + std::to_string(r1.port) +
+                             "\nrunid\n\nflags\nmaster\n",
+                         0),
+            0u)
+      << master;
+  const std::string replicas = Shell("redis-cli -p " + port + " SENTINEL replicas cache");
+  EXPECT_EQ(replicas.rfind("name\n" + r2.address() + "\n", 0), 0u) << replicas;
+  EXPECT_NE(replicas.find("master-link-status\nok\n"), std::string::npos) << replicas;
+  EXPECT_EQ(Shell("redis-cli -p " + port + " SENTINEL myid").size(), 41u);
+}
+
+TEST_F(SentinelServerTest, MalformedInputClosesOnlyThatConnection) {
+  const auto open_client = [&] {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(server.port());
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+    timeval tv{.tv_sec = 5, .tv_usec = 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    return fd;
+  };
+  const auto read_all = [](int fd) {
+    std::string got;
+    char buffer[1024];
+    ssize_t n = 0;
+    while ((n = read(fd, buffer, sizeof(buffer))) > 0) got.append(buffer, static_cast<size_t>(n));
+    return got;
+  };
+  const int good = open_client();
+  const int bad = open_client();
+  const std::string garbage = "*1\r\n$99999999999\r\n";
+  ASSERT_EQ(write(bad, garbage.data(), garbage.size()), static_cast<ssize_t>(garbage.size()));
+  EXPECT_EQ(read_all(bad), "-ERR Protocol error: invalid bulk length\r\n");  // then EOF
+  close(bad);
+  const std::string ping = "*1\r\n$4\r\nPING\r\nQUIT\r\n";
+  ASSERT_EQ(write(good, ping.data(), ping.size()), static_cast<ssize_t>(ping.size()));
+  EXPECT_EQ(read_all(good), "+PONG\r\n+OK\r\n");
+  close(good);
+}
+
+TEST_F(SentinelServerTest, FailoverPublishesSwitchMasterAndMasterForReconnects) {
+  // A subscriber (redis-cli) and a writer that finds the primary the way
+  // Sentinel-aware applications do (python3-redis).
+  const std::string events = dir.path() + "/events.log";
+  t::ChildProcess subscriber({"/usr/bin/redis-cli", "-p", port, "SUBSCRIBE", "+switch-master"},
+                             events);
+  const std::string script = R"(
+import sys, time, redis, redis.sentinel
+s = redis.sentinel.Sentinel([('127.0.0.1', int(sys.argv[1]))], socket_timeout=0.5)
+m = s.master_for('cache', socket_timeout=0.5)
+end = time.time() + 30
+i = 0
+while time.time() < end:
+    i += 1
+    try:
+        m.set('k%d' % i, i)
+        print('wrote', i, 'via', m.info('server')['tcp_port'], flush=True)
+    except Exception as e:
+        print('error', type(e).__name__, flush=True)
+    time.sleep(0.02)
+)";
+  const std::string writes = dir.path() + "/writes.log";
+  t::ChildProcess writer({"/usr/bin/python3", "-c", script, port}, writes);
+  const std::string via_r1 = "via " + std::to_string(r1.port) + "\n";
+  const std::string via_r2 = "via " + std::to_string(r2.port) + "\n";
+  ASSERT_TRUE(t::WaitUntil([&] { return ReadFile(writes).find(via_r1) != std::string::npos; },
+                           Duration::Seconds(15)))
+      << ReadFile(writes);
+  ASSERT_TRUE(t::WaitUntil(
+      [&] { return ReadFile(events).find("subscribe\n+switch-master\n1\n") != std::string::npos; },
+      Duration::Seconds(5)))
+      << ReadFile(events);
+
+  // The primary dies; baton sees it down, promotes r2 and confirms it.
+  r1.process->Signal(SIGKILL);
+  ASSERT_TRUE(r1.process->Wait(Duration::Seconds(5)).has_value());
+  failover::Topology down = Group(r1, r2, "r1", 1);
+  down.members[0].health = detect::Health::kUnhealthy;
+  feed.Publish(down);
+  ASSERT_TRUE(r2.adapter->Promote(2, Redis::Soon()).ok());
+  failover::Topology promoted = Group(r1, r2, "r2", 2);
+  promoted.members[0].health = detect::Health::kUnhealthy;
+  promoted.members[0].role = MemberRole::kUnknown;
+  feed.Publish(promoted);
+
+  const std::string expected = "message\n+switch-master\ncache 127.0.0.1 " +
+                               std::to_string(r1.port) + " 127.0.0.1 " + std::to_string(r2.port);
+  ASSERT_TRUE(t::WaitUntil([&] { return ReadFile(events).find(expected) != std::string::npos; },
+                           Duration::Seconds(5)))
+      << ReadFile(events);
+  ASSERT_TRUE(t::WaitUntil([&] { return ReadFile(writes).find(via_r2) != std::string::npos; },
+                           Duration::Seconds(15)))
+      << ReadFile(writes);
+  EXPECT_EQ(Shell("redis-cli -p " + port + " SENTINEL get-master-addr-by-name cache"),
+            "127.0.0.1\n" + std::to_string(r2.port) + "\n");
+}
+
+}  // namespace
+}  // namespace baton::sentinel
