@@ -10,6 +10,7 @@
 #include <charconv>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <system_error>
 
 extern char** environ;
@@ -85,6 +86,11 @@ Result<RedisAdapterOptions> ParseRedisAdapterConfig(const AdapterConfig& config,
       o.endpoint.port = static_cast<uint16_t>(n);
     } else if (key == "password") {
       o.endpoint.password = v;
+    } else if (key == "password_file") {
+      std::ifstream in(v);
+      if (!in || !std::getline(in, o.endpoint.password)) {
+        return BadSetting(key, setting, "expected a readable file holding the password");
+      }
     } else if (key == "connect_timeout" || key == "pause_timeout") {
       Duration d;
       if (!ParseDuration(v, &d) || d <= Duration::Zero()) {
@@ -106,7 +112,8 @@ Result<RedisAdapterOptions> ParseRedisAdapterConfig(const AdapterConfig& config,
     } else {
       return Status::InvalidArgument(
           "line " + std::to_string(setting.line) + ": adapter." + key +
-          ": unknown key for kind redis (known: host, port, password, connect_timeout, "
+          ": unknown key for kind redis (known: host, port, password, password_file, "
+          "connect_timeout, "
           "min_replicas_to_write, min_replicas_max_lag, pause_timeout, save_dir, "
           "server_binary, server_config)");
     }

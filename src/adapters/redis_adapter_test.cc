@@ -39,7 +39,13 @@ class Server {
     argv.insert(argv.end(), extra.begin(), extra.end());
     process_ = std::make_unique<t::ChildProcess>(
         argv, dir.path() + "/redis-" + std::to_string(port_) + ".log");
-    EXPECT_TRUE(t::WaitUntil([&] { return Run({"PING"}).has_value(); }, Duration::Seconds(10)));
+    // Up once it answers, even with an error (NOAUTH when a password is set).
+    EXPECT_TRUE(t::WaitUntil(
+        [&] {
+          Result<RedisReply> r = Run({"PING"});
+          return r.has_value() || r.error().code() == StatusCode::kFailedPrecondition;
+        },
+        Duration::Seconds(10)));
   }
   uint16_t port() const { return port_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
@@ -100,6 +106,12 @@ TEST(RedisAdapterConfigTest, BadValuesNameTheKeyAndLine) {
   c.settings = {{"connect_timeout", {"soon", 3}}};
   EXPECT_FALSE(ParseRedisAdapterConfig(c, "127.0.0.1:1").has_value());
   EXPECT_FALSE(ParseRedisAdapterConfig({.kind = "redis", .settings = {}}, "nohost").has_value());
+  c.settings = {{"password_file", {"/nonexistent/redis.pass", 5}}};
+  o = ParseRedisAdapterConfig(c, "127.0.0.1:1");
+  ASSERT_FALSE(o.has_value());
+  EXPECT_EQ(o.error().message(),
+            "line 5: adapter.password_file: expected a readable file holding the password, got "
+            "\"/nonexistent/redis.pass\"");
 }
 
 TEST(RedisAdapterTest, FollowThenPromoteAndObservePositionsAdvance) {
@@ -168,6 +180,18 @@ TEST(RedisAdapterTest, FenceRefusesWritesAtOnceAndPassesOnADeadServer) {
   ASSERT_TRUE(a.process().Wait(Duration::Seconds(5)).has_value());
   EXPECT_TRUE(ad->Fence(In(kStep)).ok());
   EXPECT_TRUE(ad->Observe(In(kStep)).status().IsUnavailable());
+}
+
+TEST(RedisAdapterTest, PasswordFromAFile) {
+  t::TempDir dir;
+  Server a(dir, {"--requirepass", "s3cret"});
+  std::ofstream(dir.path() + "/redis.pass") << "s3cret\n";
+  auto ad = AdapterFor(a, {{"password_file", {dir.path() + "/redis.pass", 2}}});
+  Result<MemberState> s = ad->Observe(In(kStep));
+  ASSERT_TRUE(s.has_value()) << s.status().ToString();
+  EXPECT_EQ(s->role, failover::MemberRole::kPrimary);
+  auto wrong = AdapterFor(a);
+  EXPECT_NE(wrong->Observe(In(kStep)).status().message().find("NOAUTH"), std::string::npos);
 }
 
 TEST(RedisAdapterTest, FenceOnAHungServerIsNotConfirmed) {
