@@ -118,35 +118,62 @@ TEST_F(SentinelServerTest, RedisCliFindsThePrimaryAndItsReplicas) {
   EXPECT_EQ(Shell("redis-cli -p " + port + " SENTINEL myid").size(), 41u);
 }
 
+// A plain TCP client of the endpoint, with a 5 s read timeout.
+int OpenClient(uint16_t port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+  timeval tv{.tv_sec = 5, .tv_usec = 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  return fd;
+}
+
+void SendAll(int fd, const std::string& bytes) {
+  ASSERT_EQ(write(fd, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
+}
+
+// Reads until `want` has arrived (or EOF / the read timeout when want is "").
+std::string ReadUntil(int fd, const std::string& want = "") {
+  std::string got;
+  char buffer[1024];
+  ssize_t n = 0;
+  while ((want.empty() || got.find(want) == std::string::npos) &&
+         (n = read(fd, buffer, sizeof(buffer))) > 0) {
+    got.append(buffer, static_cast<size_t>(n));
+  }
+  return got;
+}
+
 TEST_F(SentinelServerTest, MalformedInputClosesOnlyThatConnection) {
-  const auto open_client = [&] {
-    const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(server.port());
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
-    timeval tv{.tv_sec = 5, .tv_usec = 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    return fd;
-  };
-  const auto read_all = [](int fd) {
-    std::string got;
-    char buffer[1024];
-    ssize_t n = 0;
-    while ((n = read(fd, buffer, sizeof(buffer))) > 0) got.append(buffer, static_cast<size_t>(n));
-    return got;
-  };
-  const int good = open_client();
-  const int bad = open_client();
+  const int good = OpenClient(server.port());
+  const int bad = OpenClient(server.port());
   const std::string garbage = "*1\r\n$99999999999\r\n";
-  ASSERT_EQ(write(bad, garbage.data(), garbage.size()), static_cast<ssize_t>(garbage.size()));
-  EXPECT_EQ(read_all(bad), "-ERR Protocol error: invalid bulk length\r\n");  // then EOF
+  SendAll(bad, garbage);
+  EXPECT_EQ(ReadUntil(bad), "-ERR Protocol error: invalid bulk length\r\n");  // then EOF
   close(bad);
   const std::string ping = "*1\r\n$4\r\nPING\r\nQUIT\r\n";
-  ASSERT_EQ(write(good, ping.data(), ping.size()), static_cast<ssize_t>(ping.size()));
-  EXPECT_EQ(read_all(good), "+PONG\r\n+OK\r\n");
+  SendAll(good, ping);
+  EXPECT_EQ(ReadUntil(good), "+PONG\r\n+OK\r\n");
   close(good);
+}
+
+TEST_F(SentinelServerTest, SwitchMasterReachesASubscriberWithinMilliseconds) {
+  const int fd = OpenClient(server.port());
+  SendAll(fd, "PSUBSCRIBE *\r\n");
+  ASSERT_EQ(ReadUntil(fd, ":1\r\n"), "*3\r\n$10\r\npsubscribe\r\n$1\r\n*\r\n:1\r\n");
+  const Instant published = adapters::SteadyNow();
+  feed.Publish(Group(r1, r2, "r2", 2));
+  const std::string want = "cache 127.0.0.1 " + std::to_string(r1.port) + " 127.0.0.1 " +
+                           std::to_string(r2.port) + "\r\n";
+  const std::string got = ReadUntil(fd, want);
+  const Duration took = adapters::SteadyNow() - published;
+  EXPECT_NE(got.find("$14\r\n+switch-master\r\n"), std::string::npos) << got;
+  EXPECT_NE(got.find(want), std::string::npos) << got;
+  EXPECT_LT(took.millis(), 50);
+  close(fd);
 }
 
 TEST_F(SentinelServerTest, FailoverPublishesSwitchMasterAndMasterForReconnects) {
