@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "admin/metrics.h"
 #include "core/check.h"
 #include "sentinel/sentinel_view.h"
 #include "sentinel/session.h"
@@ -31,11 +32,37 @@ std::string RandomId() {
 
 class Connection;
 
+// The endpoint's series; a private registry when the agent gives none.
+struct Metrics {
+  explicit Metrics(admin::MetricsRegistry& r)
+      : registry(r),
+        connections(r.AddGauge("sentinel_connections", "Open client connections.")),
+        commands(r.AddCounter("sentinel_commands_total", "Commands answered.")),
+        protocol_errors(r.AddCounter("sentinel_protocol_errors_total",
+                                     "Connections closed for malformed or oversized input.")),
+        dropped(r.AddCounter("sentinel_connections_dropped_total",
+                             "Connections closed for unread output or the connection limit.")) {}
+  void Published(const std::string& event) {
+    registry
+        .AddCounter("sentinel_events_published_total", "Sentinel events published, by event.",
+                    {{"event", event}})
+        .Increment();
+  }
+  admin::MetricsRegistry& registry;
+  admin::Gauge& connections;
+  admin::Counter& commands;
+  admin::Counter& protocol_errors;
+  admin::Counter& dropped;
+};
+
 }  // namespace
 
 struct SentinelServer::Impl {
-  Impl(SentinelServerConfig c, failover::TopologySource& s)
-      : config(std::move(c)), source(s), view(RandomId()) {}
+  Impl(SentinelServerConfig c, failover::TopologySource& s, admin::MetricsRegistry* registry)
+      : config(std::move(c)),
+        source(s),
+        metrics(registry != nullptr ? *registry : own_registry),
+        view(RandomId()) {}
 
   void Accept();
   void OnTopology(const failover::Topology& topology);
@@ -43,7 +70,9 @@ struct SentinelServer::Impl {
 
   const SentinelServerConfig config;
   failover::TopologySource& source;
-  asio::io_context ioc{1};  // first member: destroyed last
+  admin::MetricsRegistry own_registry;
+  Metrics metrics;
+  asio::io_context ioc{1};  // declared before the sockets and timers: destroyed after them
   tcp::acceptor acceptor{ioc};
   asio::steady_timer retry_timer{ioc};
   SentinelView view;
@@ -73,6 +102,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (closed_) return;
     out_bytes_ += bytes.size();
     if (out_bytes_ > server_.config.max_output_bytes) {
+      server_.metrics.dropped.Increment();
       Close();  // a client that does not read holds no unbounded memory
       return;
     }
@@ -85,6 +115,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     closed_ = true;
     boost::system::error_code ignored;
     socket_.close(ignored);
+    server_.metrics.connections.Add(-1);
     server_.connections.erase(shared_from_this());
   }
 
@@ -108,11 +139,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
     while (!closing_ && !closed_) {
       Result<std::optional<Command>> next = parser_.Next();
       if (!next.has_value()) {
+        server_.metrics.protocol_errors.Increment();
         Send(Error("ERR " + next.error().message()));
         closing_ = true;
         return;
       }
       if (!next->has_value()) return;
+      server_.metrics.commands.Increment();
       SentinelSession::Reply reply = session_.Handle(**next);
       Send(std::move(reply.bytes));
       closing_ = reply.close;
@@ -158,6 +191,7 @@ void SentinelServer::Impl::Accept() {
       return;
     }
     if (connections.size() >= config.max_connections) {
+      metrics.dropped.Increment();
       boost::system::error_code ignored;
       socket.close(ignored);
     } else {
@@ -165,6 +199,7 @@ void SentinelServer::Impl::Accept() {
       socket.set_option(tcp::no_delay(true), ignored);
       auto connection = std::make_shared<Connection>(std::move(socket), *this, next_client_id++);
       connections.insert(connection);
+      metrics.connections.Add(1);
       connection->Start();
     }
     Accept();
@@ -173,6 +208,7 @@ void SentinelServer::Impl::Accept() {
 
 void SentinelServer::Impl::OnTopology(const failover::Topology& topology) {
   for (const Published& event : view.OnTopology(topology)) {
+    metrics.Published(event.channel);
     // Send may close (and erase) a connection: iterate over a copy.
     const std::vector<std::shared_ptr<Connection>> targets(connections.begin(), connections.end());
     for (const std::shared_ptr<Connection>& c : targets) {
@@ -190,8 +226,9 @@ void SentinelServer::Impl::CloseAll() {
   for (const std::shared_ptr<Connection>& c : all) c->Close();
 }
 
-SentinelServer::SentinelServer(SentinelServerConfig config, failover::TopologySource& source)
-    : impl_(std::make_unique<Impl>(std::move(config), source)) {}
+SentinelServer::SentinelServer(SentinelServerConfig config, failover::TopologySource& source,
+                               admin::MetricsRegistry* metrics)
+    : impl_(std::make_unique<Impl>(std::move(config), source, metrics)) {}
 
 SentinelServer::~SentinelServer() { Stop(); }
 

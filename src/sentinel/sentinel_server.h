@@ -28,6 +28,10 @@
 #include "failover/topology.h"
 #include "sentinel/resp.h"
 
+namespace baton::admin {
+class MetricsRegistry;
+}
+
 namespace baton::sentinel {
 
 struct SentinelServerConfig {
@@ -40,7 +44,12 @@ struct SentinelServerConfig {
 
 class SentinelServer {
  public:
-  SentinelServer(SentinelServerConfig config, failover::TopologySource& source);
+  // `metrics` (optional; must outlive the server) gets sentinel_connections,
+  // sentinel_commands_total, sentinel_protocol_errors_total,
+  // sentinel_connections_dropped_total and
+  // sentinel_events_published_total{event}.
+  SentinelServer(SentinelServerConfig config, failover::TopologySource& source,
+                 admin::MetricsRegistry* metrics = nullptr);
   ~SentinelServer();  // Stop()s.
   SentinelServer(const SentinelServer&) = delete;
   SentinelServer& operator=(const SentinelServer&) = delete;

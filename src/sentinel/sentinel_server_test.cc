@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "adapters/redis_adapter.h"
+#include "admin/metrics.h"
 #include "probe/test_util.h"
 #include "sentinel/test_feed.h"
 
@@ -97,7 +98,8 @@ class SentinelServerTest : public ::testing::Test {
   Redis r1{dir};
   Redis r2{dir};
   testing::TestTopologyFeed feed;
-  SentinelServer server{SentinelServerConfig{}, feed};
+  admin::MetricsRegistry metrics;
+  SentinelServer server{SentinelServerConfig{}, feed, &metrics};
   std::string port;
 };
 
@@ -154,6 +156,9 @@ TEST_F(SentinelServerTest, MalformedInputClosesOnlyThatConnection) {
   SendAll(bad, garbage);
   EXPECT_EQ(ReadUntil(bad), "-ERR Protocol error: invalid bulk length\r\n");  // then EOF
   close(bad);
+  EXPECT_NE(metrics.RenderPrometheus().find("sentinel_protocol_errors_total 1\n"),
+            std::string::npos)
+      << metrics.RenderPrometheus();
   const std::string ping = "*1\r\n$4\r\nPING\r\nQUIT\r\n";
   SendAll(good, ping);
   EXPECT_EQ(ReadUntil(good), "+PONG\r\n+OK\r\n");
@@ -174,6 +179,10 @@ TEST_F(SentinelServerTest, SwitchMasterReachesASubscriberWithinMilliseconds) {
   EXPECT_NE(got.find(want), std::string::npos) << got;
   EXPECT_LT(took.millis(), 50);
   close(fd);
+  EXPECT_NE(metrics.RenderPrometheus().find(
+                "sentinel_events_published_total{event=\"+switch-master\"} 1\n"),
+            std::string::npos)
+      << metrics.RenderPrometheus();
 }
 
 TEST_F(SentinelServerTest, FailoverPublishesSwitchMasterAndMasterForReconnects) {
