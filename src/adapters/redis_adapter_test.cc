@@ -244,6 +244,38 @@ TEST(RedisAdapterTest, PauseWritesBlocksWritersUntilResume) {
   EXPECT_EQ(ad->Observe(In(kStep))->role, failover::MemberRole::kPrimary);
 }
 
+// A switchover as the driver runs it: pause the primary, promote the caught-up
+// replica, demote and re-point the old primary. A write blocked by the pause
+// must fail, never succeed on the old primary after the switch.
+TEST(RedisAdapterTest, SwitchoverLetsNoPausedWriteThroughOnTheOldPrimary) {
+  t::TempDir dir;
+  Server a(dir), b(dir);
+  auto ad_a = AdapterFor(a);
+  auto ad_b = AdapterFor(b);
+  ASSERT_TRUE(ad_b->Follow(a.address(), 1, In(kStep)).ok());
+  ASSERT_TRUE(a.Run({"SET", "before", "1"}).has_value());
+  ASSERT_TRUE(ad_a->PauseWrites(In(kStep)).ok());
+  Result<RedisReply> blocked = Status::Unavailable("not run");
+  std::thread writer([&] { blocked = a.Run({"SET", "during", "1"}, Duration::Seconds(10)); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // The target has everything the primary took.
+  ASSERT_TRUE(t::WaitUntil(
+      [&] { return ad_b->Observe(In(kStep))->position == ad_a->Observe(In(kStep))->position; },
+      Duration::Seconds(10)));
+  ASSERT_TRUE(ad_a->Demote(2, In(kStep)).ok());
+  ASSERT_TRUE(ad_b->Promote(2, In(kStep)).ok());
+  ASSERT_TRUE(ad_a->Follow(b.address(), 2, In(kStep)).ok());
+  writer.join();
+  ASSERT_FALSE(blocked.has_value());
+  const std::string& why = blocked.error().message();
+  EXPECT_TRUE(why.find("NOREPLICAS") != std::string::npos ||
+              why.find("READONLY") != std::string::npos)
+      << why;
+  EXPECT_EQ(b.Run({"GET", "before"})->text, "1");
+  EXPECT_EQ(b.Run({"EXISTS", "during"})->integer, 0);
+  EXPECT_TRUE(b.Run({"SET", "after", "1"}).has_value());
+}
+
 TEST(RedisAdapterTest, DivergenceOfAFormerPrimaryIsMeasuredAndSaved) {
   t::TempDir dir;
   const std::string saved_dir = dir.path() + "/saved";
