@@ -1,8 +1,6 @@
 #include "adapters/redis_adapter.h"
 
-#include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -46,13 +44,11 @@ Status BadSetting(const std::string& key, const AdapterSetting& setting, const s
                                  ": " + want + ", got \"" + setting.value + "\"");
 }
 
-std::string Text(const RedisReply& reply) { return reply.text; }
-
 // CONFIG GET <name> answers [name, value].
 Result<std::string> ConfigValue(const Result<RedisReply>& reply, const std::string& name) {
   if (!reply.has_value()) return reply.error();
   if (reply->elements.size() != 2) return Status::Corruption("CONFIG GET " + name + ": no value");
-  return Text(reply->elements[1]);
+  return reply->elements[1].text;
 }
 
 uint64_t ToPosition(const std::string& text) {
@@ -76,8 +72,8 @@ Result<RedisAdapterOptions> ParseRedisAdapterConfig(const AdapterConfig& config,
   for (const auto& [key, setting] : config.settings) {
     const std::string& v = setting.value;
     int64_t n = 0;
-    if (key == "kind") {
-      continue;
+    if (key == "kind" || key == "watchdog_fence") {
+      continue;  // watchdog_fence: the watchdog's command (docs/adapters.md), not ours
     } else if (key == "host") {
       if (v.empty()) return BadSetting(key, setting, "expected a host name or address");
       o.endpoint.host = v;
@@ -114,6 +110,7 @@ Result<RedisAdapterOptions> ParseRedisAdapterConfig(const AdapterConfig& config,
           "line " + std::to_string(setting.line) + ": adapter." + key +
           ": unknown key for kind redis (known: host, port, password, password_file, "
           "connect_timeout, "
+          "watchdog_fence, "
           "min_replicas_to_write, min_replicas_max_lag, pause_timeout, save_dir, "
           "server_binary, server_config)");
     }

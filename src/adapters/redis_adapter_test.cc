@@ -92,6 +92,12 @@ TEST(RedisAdapterConfigTest, DefaultsComeFromTheMemberAddress) {
   EXPECT_EQ(o->min_replicas_max_lag, 10);
 }
 
+TEST(RedisAdapterConfigTest, TheWatchdogFenceKeyIsLeftToTheWatchdog) {
+  AdapterConfig c{.kind = "redis",
+                  .settings = {{"watchdog_fence", {"redis-cli -p 7001 shutdown nosave", 3}}}};
+  EXPECT_TRUE(ParseRedisAdapterConfig(c, "127.0.0.1:7001").has_value());
+}
+
 TEST(RedisAdapterConfigTest, BadValuesNameTheKeyAndLine) {
   AdapterConfig c{.kind = "redis", .settings = {{"min_replicas_max_lag", {"0", 12}}}};
   Result<RedisAdapterOptions> o = ParseRedisAdapterConfig(c, "127.0.0.1:1");
