@@ -1,0 +1,86 @@
+// FailoverService: the agent's failover controller for its configured groups
+// (docs/failover.md, "Agent wiring"). One GroupDriver per group runs the
+// MemberAgent for this node's members and, while this node leads the store,
+// the group's Coordinator; a timer ticks them every `tick` (at most
+// drift_margin / 2 of any group, so every lease holder notices its own
+// pauses), a scheduling-gap watcher reports loop stalls (TILT), and adapter
+// calls and fencing hooks run on the service's WorkerPool.
+//
+// Health: OnHealth carries the verdicts of this node's checks (the health
+// service); a member without them is judged by its adapter's Observe.
+// Topology: topology() delivers every group's Topology on each change.
+// Metrics: baton_failover_detect_seconds and baton_failover_recover_seconds
+// (histograms, per group) and baton_failovers_total{group,cause}.
+//
+// Loop thread only. The loop, logger, metrics, raft and stores outlive it.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "admin/metrics.h"
+#include "agent/failover_service_group.h"
+#include "agent/raft_server.h"
+#include "agent/topology_feed.h"
+#include "core/logger.h"
+#include "core/result.h"
+#include "net/event_loop.h"
+#include "net/worker_pool.h"
+#include "store/store.h"
+
+namespace baton::agent {
+
+struct FailoverServiceOptions {
+  std::string node;  // this agent's node name (MemberConfig::node)
+  std::vector<GroupSetup> groups;
+  Duration tick = Duration::Millis(100);
+  // How often each local member's adapter is asked for its state.
+  Duration observe_interval = Duration::Millis(500);
+  int worker_threads = 4;
+};
+
+class FailoverService {
+ public:
+  // `local` serves reads and watches; `writer` takes writes and lease calls
+  // (it reaches the store leader). InvalidArgument when a group's config is
+  // invalid or a member of this node has no adapter.
+  static Result<std::unique_ptr<FailoverService>> Create(net::EventLoop& loop, Logger& logger,
+                                                         admin::MetricsRegistry& metrics,
+                                                         RaftServer& raft, store::Store& local,
+                                                         store::Store& writer,
+                                                         FailoverServiceOptions options);
+  ~FailoverService();
+  FailoverService(const FailoverService&) = delete;
+  FailoverService& operator=(const FailoverService&) = delete;
+
+  // A health verdict of this node's checks about a member of `group`.
+  void OnHealth(const std::string& group, const std::string& member, detect::Health health,
+                Instant now);
+
+  // nullptr for an unknown group.
+  GroupDriver* group(const std::string& name);
+  std::vector<std::string> group_names() const;
+  failover::TopologySource& topology() { return feed_; }
+  const std::string& node() const { return node_; }
+
+ private:
+  FailoverService(net::EventLoop& loop, Logger& logger, admin::MetricsRegistry& metrics,
+                  int worker_threads);
+  void Tick();
+  void OnTimeline(const failover::Timeline& timeline);
+
+  net::EventLoop& loop_;
+  Logger& logger_;
+  admin::MetricsRegistry& metrics_;
+  std::string node_;
+  net::WorkerPool pool_;
+  TopologyFeed feed_;
+  std::map<std::string, std::unique_ptr<GroupDriver>> groups_;
+  net::TimerHandle tick_timer_;
+  net::TimerHandle gap_timer_;
+};
+
+}  // namespace baton::agent

@@ -1,0 +1,168 @@
+// GroupDriver: the I/O half of one group's failover controller on one agent
+// (the driver that failover/member_agent.h and coordinator.h ask for).
+//
+//  - Keeps a copy of the group's records from a store watch on
+//    /baton/groups/<g>/ (Range, then Watch from the next revision; on a
+//    watch error, Range again) and feeds every change to the MemberAgent and,
+//    while this node leads the store, to the Coordinator. A lease key deleted
+//    in the same revision as a `fenced` report of its holder is a release;
+//    any other deletion is an expiry.
+//  - Runs the MemberAgent for this node's members and the Coordinator only
+//    while `leading()`; a new Coordinator is first fed the current records.
+//  - Performs their Ready: adapter commands on the member's MemberExecutor;
+//    lease work (grant + AcquireLeaseTxn, keep-alive, ReleaseLeaseTxn +
+//    revoke, the release only after the same Ready's fence completed);
+//    member reports; GroupCas writes; fencing orders through the hook;
+//    serving sets; closed timelines into /baton/groups/<g>/history/.
+//  - Observes its members through Adapter::Observe (position, and health
+//    when no health feed reports them) and writes observed_down_by on other
+//    nodes' members (CAS on the member record) from OnHealth.
+// Writes go to `writer` (the store leader, local or forwarded). Loop thread
+// only; the service owns it and outlives it.
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "adapters/adapter.h"
+#include "admin/metrics.h"
+#include "agent/failover_service_exec.h"
+#include "core/logger.h"
+#include "failover/coordinator.h"
+#include "failover/member_agent.h"
+#include "failover/topology.h"
+#include "net/event_loop.h"
+#include "net/worker_pool.h"
+#include "store/store.h"
+
+namespace baton::agent {
+
+// Blocking; runs on a worker thread. OK when the member is known off.
+using FenceHook = std::function<Status(const failover::FenceOrder& order, Instant deadline)>;
+
+struct GroupSetup {
+  failover::GroupConfig config;
+  // This node's members: member name -> its adapter.
+  std::map<std::string, std::shared_ptr<adapters::Adapter>> adapters;
+  FenceHook fence_hook;  // empty: no hook (config.fencing_hook must be false)
+};
+
+struct GroupDriverContext {
+  net::EventLoop& loop;
+  Logger& logger;
+  net::WorkerPool& pool;
+  store::Store& local;   // reads and watches (this node's replica)
+  store::Store& writer;  // writes, leases (the store leader)
+  std::string node;
+  std::function<bool()> leading;                               // this node leads the store
+  std::function<int()> voters;                                 // voting agents (ODOWN quorum)
+  std::function<void(const failover::Timeline&)> on_timeline;  // metrics
+  std::function<void()> on_change;                             // records changed (topology)
+  Duration observe_interval;
+};
+
+// What GET /v1/groups/<g> shows.
+struct GroupView {
+  std::optional<failover::GroupRecord> group;
+  store::Revision group_revision = 0;
+  std::optional<failover::LeaseRecord> lease;
+  std::map<std::string, failover::MemberRecord> members;
+  std::optional<failover::ServingRecord> serving;
+  std::optional<failover::CoordinatorStatus> coordinator;  // set on the store leader
+  std::deque<detect::Event> recent_events;                 // newest last
+};
+
+class GroupDriver {
+ public:
+  GroupDriver(GroupDriverContext context, GroupSetup setup);
+  ~GroupDriver();
+  GroupDriver(const GroupDriver&) = delete;
+  GroupDriver& operator=(const GroupDriver&) = delete;
+
+  // Starts the watch. Call once.
+  void Start();
+  // Periodic: observes members, ticks the agent and the coordinator.
+  void Tick(Instant now);
+  // A health verdict about `member` from this node's checks.
+  void OnHealth(const std::string& member, detect::Health health, Instant now);
+  // A scheduling gap of the loop (TILT).
+  void OnSchedulingGap(Duration gap, Instant now);
+  // Requests for the coordinator; FailedPrecondition when this node does
+  // not run it (not the store leader, or not loaded yet).
+  Status Request(const failover::CoordinatorInput& input, Instant now);
+
+  const failover::GroupConfig& config() const { return config_; }
+  GroupView View(Instant now) const;
+  failover::Topology Topology() const;
+  bool coordinating() const { return coordinator_ != nullptr; }
+  Instant NextWakeup() const { return agent_.NextWakeup(); }
+
+ private:
+  struct Local {
+    std::shared_ptr<adapters::Adapter> adapter;
+    std::unique_ptr<MemberExecutor> exec;
+    std::optional<detect::Health> fed_health;  // from OnHealth; wins over Observe
+    detect::Health observed_health = detect::Health::kUnknown;
+    int observe_failures = 0;
+    failover::Position position = 0;
+    bool observing = false;
+    Instant next_observe;
+    store::LeaseId store_lease = store::kNoLease;
+    std::optional<failover::LeaseWork> release_after_fence;
+  };
+
+  // Store view.
+  void Load();
+  void OnWatch(Result<std::vector<store::Event>> events);
+  void ApplyBatch(const std::vector<store::Event>& batch);
+  void Reset(const std::vector<store::KeyValue>& kvs);
+  void FeedCoordinatorAll(Instant now);
+  void StepCoordinator(const failover::CoordinatorInput& input, Instant now);
+
+  // Acting.
+  void Pump();
+  void RunCommand(const failover::AdapterCommand& command);
+  void RunLease(failover::LeaseWork work);
+  void Release(const failover::LeaseWork& work);
+  void Write(store::Txn txn, std::function<void(Result<store::TxnResponse>)> done);
+  void RunWrite(const failover::GroupWrite& write);
+  void RunFence(const failover::FenceOrder& order);
+  void SaveTimeline(const failover::Timeline& timeline);
+  void Observe(const std::string& name, Local& m, Instant now);
+  void FeedStatus(const std::string& name, Local& m, Instant now);
+  void UpdateObservedDown(const std::string& member);
+  void Record(const std::vector<detect::Event>& events, const std::string& source);
+
+  GroupDriverContext c_;
+  const failover::GroupConfig config_;
+  FenceHook fence_hook_;
+  failover::MemberAgent agent_;
+  std::unique_ptr<failover::Coordinator> coordinator_;
+  std::map<std::string, Local> locals_;
+
+  bool loaded_ = false;
+  store::WatchId watch_ = 0;
+  bool watching_ = false;
+  store::Revision revision_ = 0;  // the last revision seen
+  std::optional<failover::GroupRecord> group_;
+  store::Revision group_revision_ = 0;
+  std::optional<failover::LeaseRecord> lease_;
+  std::map<std::string, failover::MemberRecord> members_;
+  std::map<std::string, store::Revision> member_revisions_;
+  std::optional<failover::ServingRecord> serving_;
+
+  // This node's health view of other nodes' members (observed_down_by).
+  std::map<std::string, detect::Health> remote_health_;
+  std::map<std::string, bool> down_write_pending_;
+
+  std::deque<detect::Event> recent_;
+  bool pumping_ = false;
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+};
+
+}  // namespace baton::agent

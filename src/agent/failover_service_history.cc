@@ -1,0 +1,60 @@
+#include "agent/failover_service_history.h"
+
+#include <chrono>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "failover/schema.h"
+
+namespace baton::agent {
+namespace {
+
+int64_t UnixMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+std::string HistoryKey(const failover::Timeline& t) {
+  char epoch[32];
+  std::snprintf(epoch, sizeof(epoch), "%020llu",
+                static_cast<unsigned long long>(t.to_epoch ? t.to_epoch : t.from_epoch));
+  return failover::GroupPrefix(t.group) + "history/" + epoch + "-" + std::to_string(UnixMillis());
+}
+
+std::string TimelineJson(const failover::Timeline& t) {
+  nlohmann::json steps = nlohmann::json::object();
+  auto step = [&](const char* name, const std::optional<Instant>& at) {
+    if (at && t.detected) steps[name] = (*at - *t.detected).millis();
+  };
+  step("detected", t.detected);
+  step("confirmed", t.confirmed);
+  step("fenced", t.fenced);
+  step("promoted", t.promoted);
+  step("repointed", t.repointed);
+  step("routed", t.routed);
+  step("closed", t.closed);
+  nlohmann::json events = nlohmann::json::array();
+  for (const detect::Event& e : t.events) events.push_back(e.ToString());
+  nlohmann::json j = {{"group", t.group},
+                      {"cause", t.cause},
+                      {"from_epoch", t.from_epoch},
+                      {"to_epoch", t.to_epoch},
+                      {"old_primary", t.old_primary},
+                      {"new_primary", t.new_primary},
+                      {"forced", t.forced},
+                      {"steps_ms", steps},
+                      {"old_primary_position", t.old_primary_position},
+                      {"old_primary_acked", t.old_primary_acked},
+                      {"new_primary_position", t.new_primary_position},
+                      {"acked_loss_bytes", t.acked_loss_bytes},
+                      {"loss_bound_bytes", t.loss_bound_bytes},
+                      {"outcome", t.outcome},
+                      {"events", events},
+                      {"closed_at_unix_ms", UnixMillis()}};
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace baton::agent

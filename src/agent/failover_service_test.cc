@@ -1,0 +1,314 @@
+// FailoverService on an in-process three-agent cluster (real Raft store over
+// TLS on 127.0.0.1): each node runs the service for its own member of group
+// "cache"; the members are in-memory services whose role, epoch and position
+// change only through the adapter calls, like a real replicated service.
+#include "agent/failover_service.h"
+
+#include <gtest/gtest.h>
+
+#include <mutex>
+
+#include "agent/test_cluster.h"
+
+namespace baton::agent {
+namespace {
+
+using failover::Epoch;
+using failover::MemberRole;
+
+// A member service: the state a real service keeps, changed only by the
+// adapter calls. Thread-safe (adapter calls run on worker threads).
+struct Service {
+  mutable std::mutex mu;
+  bool up = true;
+  MemberRole role = MemberRole::kReplica;
+  Epoch epoch = 0;  // the epoch it was promoted with
+  std::string following;
+  failover::Position position = 100;
+
+  MemberRole Role() const {
+    std::lock_guard lock(mu);
+    return role;
+  }
+  Epoch PromotedEpoch() const {
+    std::lock_guard lock(mu);
+    return epoch;
+  }
+  std::string Following() const {
+    std::lock_guard lock(mu);
+    return following;
+  }
+  void SetUp(bool value) {
+    std::lock_guard lock(mu);
+    up = value;
+  }
+};
+
+class ServiceAdapter final : public adapters::Adapter {
+ public:
+  explicit ServiceAdapter(std::shared_ptr<Service> s) : s_(std::move(s)) {}
+  Status Start(Instant) override { return Status::Ok(); }
+  Status Stop(Instant) override { return Status::Ok(); }
+  Status Promote(Epoch epoch, Instant) override {
+    std::lock_guard lock(s_->mu);
+    if (!s_->up) return Status::Unavailable("down");
+    s_->role = MemberRole::kPrimary;
+    s_->epoch = epoch;
+    s_->following.clear();
+    return Status::Ok();
+  }
+  Status Demote(Epoch, Instant) override { return Fence(Instant()); }
+  Status Fence(Instant) override {
+    std::lock_guard lock(s_->mu);
+    if (s_->up && s_->role == MemberRole::kPrimary) s_->role = MemberRole::kFenced;
+    return Status::Ok();
+  }
+  Status Follow(const std::string& address, Epoch, Instant) override {
+    std::lock_guard lock(s_->mu);
+    if (!s_->up) return Status::Unavailable("down");
+    s_->role = MemberRole::kReplica;
+    s_->following = address;
+    return Status::Ok();
+  }
+  Status PauseWrites(Instant) override {
+    std::lock_guard lock(s_->mu);
+    if (!s_->up) return Status::Unavailable("down");
+    s_->role = MemberRole::kWritesPaused;
+    return Status::Ok();
+  }
+  Status ResumeWrites(Instant) override {
+    std::lock_guard lock(s_->mu);
+    if (!s_->up) return Status::Unavailable("down");
+    s_->role = MemberRole::kPrimary;
+    return Status::Ok();
+  }
+  Result<adapters::MemberState> Observe(Instant) override {
+    std::lock_guard lock(s_->mu);
+    if (!s_->up) return Status::Unavailable("down");
+    adapters::MemberState state;
+    state.role = s_->role;
+    state.position = s_->position;
+    return state;
+  }
+  Result<adapters::Divergence> MeasureDivergence(const std::string&, Instant) override {
+    return Status::NotSupported("no divergence");
+  }
+  Status WaitUntilGone(const std::atomic<bool>&) override {
+    return Status::NotSupported("cannot see exits");
+  }
+
+ private:
+  std::shared_ptr<Service> s_;
+};
+
+// Writes go to whichever node leads now (the agent forwards to the leader).
+class LeaderStore final : public store::Store {
+ public:
+  explicit LeaderStore(TestCluster& cluster) : cluster_(cluster) {}
+  void Range(std::string key, bool prefix, Callback<store::RangeResponse> done) override {
+    if (StoreService* s = Leader(done)) s->Range(std::move(key), prefix, std::move(done));
+  }
+  void Put(std::string key, std::string value, store::LeaseId lease,
+           Callback<store::PutResponse> done) override {
+    if (StoreService* s = Leader(done)) s->Put(std::move(key), std::move(value), lease, done);
+  }
+  void Delete(std::string key, Callback<store::DeleteResponse> done) override {
+    if (StoreService* s = Leader(done)) s->Delete(std::move(key), std::move(done));
+  }
+  void DeleteRange(std::string prefix, Callback<store::DeleteResponse> done) override {
+    if (StoreService* s = Leader(done)) s->DeleteRange(std::move(prefix), std::move(done));
+  }
+  void Commit(store::Txn txn, Callback<store::TxnResponse> done) override {
+    if (StoreService* s = Leader(done)) s->Commit(std::move(txn), std::move(done));
+  }
+  void LeaseGrant(Duration ttl, Callback<store::LeaseGrantResponse> done) override {
+    if (StoreService* s = Leader(done)) s->LeaseGrant(ttl, std::move(done));
+  }
+  void LeaseKeepAlive(store::LeaseId id, Callback<Duration> done) override {
+    if (StoreService* s = Leader(done)) s->LeaseKeepAlive(id, std::move(done));
+  }
+  void LeaseRevoke(store::LeaseId id, Callback<store::DeleteResponse> done) override {
+    if (StoreService* s = Leader(done)) s->LeaseRevoke(id, std::move(done));
+  }
+  store::WatchId Watch(std::string, store::Revision, WatchCallback) override { return 0; }
+  void Cancel(store::WatchId) override {}
+
+ private:
+  template <typename Done>
+  StoreService* Leader(Done& done) {
+    for (int i = 0; i < cluster_.size(); ++i) {
+      if (cluster_.running(i) && cluster_.raft(i).leading()) return &cluster_.store(i);
+    }
+    done(Status::Unavailable("no leader"));
+    return nullptr;
+  }
+  TestCluster& cluster_;
+};
+
+failover::GroupConfig CacheGroup() {
+  failover::GroupConfig g;
+  g.name = "cache";
+  for (int i = 1; i <= 3; ++i) {
+    failover::MemberConfig m;
+    m.name = "r" + std::to_string(i);
+    m.node = "n" + std::to_string(i);
+    m.address = "127.0.0.1:" + std::to_string(7000 + i);
+    m.priority = 100 - i;  // r1 is preferred
+    g.members.push_back(m);
+  }
+  g.lease_ttl = Duration::Seconds(3);
+  g.drift_margin = Duration::Millis(500);
+  g.timeouts.command = Duration::Seconds(2);
+  return g;
+}
+
+class FailoverServiceTest : public ::testing::Test {
+ protected:
+  FailoverServiceTest() : cluster_(3), writer_(cluster_) {
+    for (int i = 0; i < 3; ++i) {
+      EXPECT_TRUE(cluster_.Start(i).ok());
+      services_.push_back(std::make_shared<Service>());
+    }
+    EXPECT_TRUE(cluster_.WaitForLeader().has_value());
+    for (int i = 0; i < 3; ++i) StartAgent(i);
+  }
+  ~FailoverServiceTest() override { agents_.clear(); }
+
+  void StartAgent(int i) {
+    GroupSetup setup;
+    setup.config = config_;
+    setup.adapters["r" + std::to_string(i + 1)] = std::make_shared<ServiceAdapter>(services_[i]);
+    FailoverServiceOptions options;
+    options.node = "n" + std::to_string(i + 1);
+    options.groups.push_back(std::move(setup));
+    options.observe_interval = Duration::Millis(200);
+    Result<std::unique_ptr<FailoverService>> s =
+        FailoverService::Create(cluster_.loop(), logger_, cluster_.metrics(i), cluster_.raft(i),
+                                cluster_.store(i), writer_, std::move(options));
+    ASSERT_TRUE(s.has_value()) << s.error().ToString();
+    if (agents_.size() <= static_cast<size_t>(i)) agents_.resize(i + 1);
+    agents_[i] = std::move(*s);
+  }
+
+  // The group record as node i's agent sees it.
+  std::optional<failover::GroupRecord> Group(int i) {
+    return agents_[i]->group("cache")->View(cluster_.loop().Now()).group;
+  }
+  // The member that is primary in the service at the record's epoch, with
+  // the others following it; "" until then.
+  std::string SettledPrimary(int observer) {
+    std::optional<failover::GroupRecord> g = Group(observer);
+    if (!g || g->primary.empty() || g->state != failover::GroupState::kStable) return "";
+    std::string primary_address;
+    for (const auto& m : config_.members) {
+      if (m.name == g->primary) primary_address = m.address;
+    }
+    for (int i = 0; i < 3; ++i) {
+      const std::string name = "r" + std::to_string(i + 1);
+      const Service& s = *services_[i];
+      if (name == g->primary) {
+        if (s.Role() != MemberRole::kPrimary || s.PromotedEpoch() != g->epoch) return "";
+      } else if (s.up && s.Following() != primary_address) {
+        return "";
+      }
+    }
+    return g->primary;
+  }
+  int Writers() {
+    int n = 0;
+    for (auto& s : services_) n += s->up && s->Role() == MemberRole::kPrimary;
+    return n;
+  }
+  int Index(const std::string& member) { return member.back() - '1'; }
+
+  failover::GroupConfig config_ = CacheGroup();
+  NullLogger logger_;
+  TestCluster cluster_;
+  LeaderStore writer_;
+  std::vector<std::shared_ptr<Service>> services_;
+  std::vector<std::unique_ptr<FailoverService>> agents_;
+};
+
+TEST_F(FailoverServiceTest, FirstElectionPromotesThePreferredMemberAndOthersFollowIt) {
+  ASSERT_TRUE(cluster_.WaitFor([&] { return SettledPrimary(0) == "r1"; }, Duration::Seconds(20)));
+  EXPECT_EQ(Group(0)->epoch, 1u);
+  EXPECT_EQ(services_[1]->Following(), "127.0.0.1:7001");
+  EXPECT_EQ(Writers(), 1);
+  // Every agent's view (followers included) and the topology agree.
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(cluster_.WaitFor([&] { return Group(i) && Group(i)->primary == "r1"; }));
+  }
+  failover::Topology seen;
+  const int id = agents_[1]->topology().Subscribe([&](const failover::Topology& t) { seen = t; });
+  EXPECT_EQ(seen.primary, "r1");
+  EXPECT_EQ(seen.primary_address, "127.0.0.1:7001");
+  EXPECT_TRUE(seen.primary_confirmed);
+  agents_[1]->topology().Unsubscribe(id);
+}
+
+TEST_F(FailoverServiceTest, CrashedPrimaryMemberIsReplacedWithAHigherEpoch) {
+  ASSERT_TRUE(cluster_.WaitFor([&] { return SettledPrimary(0) == "r1"; }, Duration::Seconds(20)));
+  const Instant crashed = cluster_.loop().Now();
+  services_[0]->SetUp(false);
+  ASSERT_TRUE(cluster_.WaitFor([&] { return SettledPrimary(1) == "r2"; }, Duration::Seconds(20)));
+  const Duration took = cluster_.loop().Now() - crashed;
+  EXPECT_EQ(Group(1)->epoch, 2u);
+  EXPECT_EQ(services_[2]->Following(), "127.0.0.1:7002");
+  // The agent released the lease at once: well under lease_ttl + margin.
+  EXPECT_LT(took, config_.lease_ttl) << took.millis() << "ms";
+  // The coordinator kept the timeline in the store's history.
+  const int leader = *cluster_.Leader();
+  std::optional<Result<store::RangeResponse>> history = cluster_.Await<store::RangeResponse>(
+      [&](auto done) { cluster_.store(leader).Range("/baton/groups/cache/history/", true, done); });
+  ASSERT_TRUE(history && history->has_value());
+  ASSERT_FALSE((*history)->kvs.empty());
+  const std::string last = (*history)->kvs.back().value;
+  EXPECT_NE(last.find(R"("cause":"lease-released")"), std::string::npos) << last;
+  EXPECT_NE(last.find(R"("new_primary":"r2")"), std::string::npos) << last;
+  EXPECT_NE(cluster_.metrics(leader).RenderPrometheus().find(
+                R"(baton_failovers_total{group="cache",cause="lease-released"} 1)"),
+            std::string::npos);
+}
+
+TEST_F(FailoverServiceTest, DeadNodeIsReplacedAfterLeaseExpiryAndMargin) {
+  ASSERT_TRUE(cluster_.WaitFor([&] { return SettledPrimary(1) == "r1"; }, Duration::Seconds(20)));
+  // Node n1 dies with its member: its agent, its store replica, its service.
+  const Instant died = cluster_.loop().Now();
+  agents_[0].reset();
+  cluster_.Stop(0);
+  services_[0]->SetUp(false);
+  ASSERT_TRUE(cluster_.WaitFor([&] { return SettledPrimary(1) == "r2"; }, Duration::Seconds(30)));
+  const Duration took = cluster_.loop().Now() - died;
+  EXPECT_EQ(Group(1)->epoch, 2u);
+  // Not before the lease could have run out on n1's clock plus the margin.
+  EXPECT_GE(took, config_.lease_ttl - config_.lease_ttl / 3 + config_.drift_margin)
+      << took.millis() << "ms";
+}
+
+TEST_F(FailoverServiceTest, SwitchoverMovesThePrimaryAndPauseStopsFailover) {
+  ASSERT_TRUE(cluster_.WaitFor([&] { return SettledPrimary(0) == "r1"; }, Duration::Seconds(20)));
+  const int leader = *cluster_.Leader();
+  GroupDriver& coordinator = *agents_[leader]->group("cache");
+  // A follower refuses: only the store leader coordinates.
+  EXPECT_FALSE(agents_[(leader + 1) % 3]
+                   ->group("cache")
+                   ->Request(failover::SwitchoverRequest{"r3"}, cluster_.loop().Now())
+                   .ok());
+  ASSERT_TRUE(coordinator.Request(failover::SwitchoverRequest{"r3"}, cluster_.loop().Now()).ok());
+  ASSERT_TRUE(cluster_.WaitFor([&] { return SettledPrimary(0) == "r3"; }, Duration::Seconds(20)));
+  EXPECT_EQ(Group(0)->epoch, 2u);
+  EXPECT_EQ(services_[0]->Following(), "127.0.0.1:7003");
+
+  ASSERT_TRUE(coordinator.Request(failover::MaintenanceRequest{true}, cluster_.loop().Now()).ok());
+  ASSERT_TRUE(cluster_.WaitFor([&] { return Group(0) && Group(0)->paused; }));
+  services_[2]->SetUp(false);
+  cluster_.WaitFor([] { return false; }, Duration::Seconds(5));
+  EXPECT_EQ(Group(0)->primary, "r3");
+  EXPECT_EQ(Group(0)->epoch, 2u);
+  ASSERT_TRUE(coordinator.Request(failover::MaintenanceRequest{false}, cluster_.loop().Now()).ok());
+  ASSERT_TRUE(cluster_.WaitFor([&] { return SettledPrimary(0) == "r1"; }, Duration::Seconds(20)));
+  EXPECT_EQ(Group(0)->epoch, 3u);
+}
+
+}  // namespace
+}  // namespace baton::agent

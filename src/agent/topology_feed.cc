@@ -1,0 +1,21 @@
+#include "agent/topology_feed.h"
+
+namespace baton::agent {
+
+int TopologyFeed::Subscribe(Listener listener) {
+  const int id = next_id_++;
+  for (const auto& [group, topology] : current_) listener(topology);
+  listeners_.emplace(id, std::move(listener));
+  return id;
+}
+
+void TopologyFeed::Unsubscribe(int id) { listeners_.erase(id); }
+
+void TopologyFeed::Publish(const failover::Topology& topology) {
+  auto it = current_.find(topology.group);
+  if (it != current_.end() && it->second == topology) return;
+  current_[topology.group] = topology;
+  for (const auto& [id, listener] : listeners_) listener(topology);
+}
+
+}  // namespace baton::agent
