@@ -1,4 +1,5 @@
 // `baton status [--json]` and `baton members list|add|remove`.
+#include <chrono>
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -55,6 +56,80 @@ void PrintTable(const std::vector<std::vector<std::string>>& rows) {
   }
 }
 
+// "850ms", "12.3s", "4m": an age or latency for a table cell.
+std::string Millis(double ms) {
+  std::ostringstream out;
+  if (ms < 1) {
+    out << std::fixed << std::setprecision(2) << ms << "ms";
+  } else if (ms < 1000) {
+    out << static_cast<int64_t>(ms) << "ms";
+  } else if (ms < 120000) {
+    out << std::fixed << std::setprecision(1) << ms / 1000 << "s";
+  } else {
+    out << static_cast<int64_t>(ms / 60000) << "m";
+  }
+  return out.str();
+}
+
+int64_t NowMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// One row per check of every member in the store's health records.
+void PrintChecks(const json& health) {
+  if (!health.is_array() || health.empty()) return;
+  const int64_t now = NowMillis();
+  std::vector<std::vector<std::string>> rows = {
+      {"MEMBER", "NODE", "HEALTH", "CHECK", "KIND", "STATE", "LAST RESULT", "LATENCY", "AGE"}};
+  for (const json& m : health) {
+    const std::string member =
+        Text(m.value("group", json())) + "/" + Text(m.value("member", json()));
+    std::string member_health = Text(m.value("health", json()));
+    const json& process = m.value("process", json());
+    if (process.is_object()) member_health += " (" + Text(process.value("state", json())) + ")";
+    const json& checks = m.value("checks", json::array());
+    if (checks.empty()) rows.push_back({member, Text(m.value("node", json())), member_health, "-"});
+    for (const json& c : checks) {
+      std::string result = "-";
+      if (c.value("ok", json()).is_boolean()) {
+        result = c["ok"].get<bool>() ? "ok" : "fail";
+        const std::string output = Text(c.value("output", json("")));
+        if (!output.empty() && output != "-") {
+          std::string line = output.substr(0, output.find('\n'));
+          if (line.size() > 60) line = line.substr(0, 57) + "...";
+          result += ": " + line;
+        }
+      }
+      const json& latency = c.value("latency_ms", json());
+      const json& at = c.value("at_ms", json());
+      rows.push_back({member, Text(m.value("node", json())), member_health,
+                      Text(c.value("name", json())), Text(c.value("kind", json())),
+                      Text(c.value("state", json())), result,
+                      latency.is_number() ? Millis(latency.get<double>()) : "-",
+                      at.is_number() ? Millis(static_cast<double>(now - at.get<int64_t>())) : "-"});
+    }
+  }
+  std::cout << "\n";
+  PrintTable(rows);
+}
+
+// Suspicion of each peer agent as this node's detector sees it.
+void PrintPeers(const json& detection) {
+  if (!detection.is_object() || detection.value("peers", json::array()).empty()) return;
+  std::cout << "\ndetector " << Text(detection.value("detector", json())) << " (threshold "
+            << Text(detection.value("threshold", json())) << ")\n";
+  std::vector<std::vector<std::string>> rows = {{"PEER", "SUSPICION", "SUSPECTED", "SILENCE"}};
+  for (const json& p : detection["peers"]) {
+    std::ostringstream phi;
+    phi << std::fixed << std::setprecision(2) << p.value("phi", 0.0);
+    rows.push_back({Text(p.value("name", json())), phi.str(), Text(p.value("suspected", json())),
+                    Millis(p.value("silence_ms", 0.0))});
+  }
+  PrintTable(rows);
+}
+
 int RunStatus(const StatusFlags& flags) {
   int code = 0;
   auto j = CallJson(flags.client, admin::HttpMethod::kGet, "/v1/status", "", &code);
@@ -78,6 +153,8 @@ int RunStatus(const StatusFlags& flags) {
                     Text(m["peer"]), Text(m["admin"])});
   }
   PrintTable(rows);
+  PrintPeers(j->value("detection", json()));
+  PrintChecks(j->value("health", json()));
   return kExitOk;
 }
 

@@ -3,7 +3,9 @@
 //   GET    /health/live                 200 while the process serves
 //   GET    /health/ready                200 with a known leader and applied close to
 //                                       commit; 503 {"status":"not ready","reason":..}
-//   GET    /v1/status                   node, term, role, leader, commit, applied, members
+//   GET    /v1/status                   node, term, role, leader, commit, applied, members,
+//                                       detection (peers' suspicion), health (every member's
+//                                       checks, from the store), events (this node's recent)
 //   GET    /metrics                     Prometheus text format
 //   GET    /v1/kv/<key>[?prefix=1]      linearizable read; 404 for a missing exact key
 //   PUT    /v1/kv/<key>[?lease=<id>]    body = value
@@ -31,6 +33,8 @@
 
 #include "admin/admin_server.h"
 #include "admin/metrics.h"
+#include "agent/health_service.h"
+#include "agent/peer_heartbeats.h"
 #include "agent/raft_server.h"
 #include "agent/store_service.h"
 #include "net/event_loop.h"
@@ -42,6 +46,8 @@ struct AdminContext {
   RaftServer& raft;
   StoreService& store;
   admin::MetricsRegistry& metrics;
+  const HealthService* health = nullptr;       // nullptr: no health section of its own
+  const PeerHeartbeats* heartbeats = nullptr;  // nullptr: no detection section
 };
 
 void InstallAdminRoutes(admin::AdminServer& server, const AdminContext& context);

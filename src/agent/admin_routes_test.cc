@@ -32,7 +32,7 @@ class AdminRoutesTest : public ::testing::Test {
       servers_.push_back(std::make_unique<admin::AdminServer>(
           config, logger_, [&loop](std::function<void()> work) { loop.Post(std::move(work)); }));
       InstallAdminRoutes(*servers_.back(), AdminContext{loop, cluster_.raft(i), cluster_.store(i),
-                                                        cluster_.metrics(i)});
+                                                        cluster_.metrics(i), nullptr, nullptr});
       ASSERT_TRUE(servers_.back()->Start().ok());
     }
     auto leader = cluster_.WaitForLeader();

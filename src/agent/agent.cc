@@ -53,6 +53,11 @@ Result<std::unique_ptr<Agent>> Agent::Create(net::EventLoop& loop, Logger& logge
   BATON_ASSIGN_OR_RETURN(agent->raft_,
                          RaftServer::Create(loop, logger, agent->metrics_, std::move(raft)));
   agent->store_ = std::make_unique<StoreService>(loop, *agent->raft_);
+  agent->heartbeats_ = std::make_unique<PeerHeartbeats>(loop, logger, agent->metrics_,
+                                                        *agent->raft_, config.detection);
+  HealthServiceOptions health{config.node.name, config.groups, config.detection.health_refresh};
+  BATON_ASSIGN_OR_RETURN(agent->health_, HealthService::Create(loop, logger, agent->metrics_,
+                                                               *agent->raft_, std::move(health)));
 
   std::weak_ptr<int> alive = agent->alive_;
   agent->admin_ = std::make_unique<admin::AdminServer>(std::move(admin_config), logger,
@@ -62,7 +67,8 @@ Result<std::unique_ptr<Agent>> Agent::Create(net::EventLoop& loop, Logger& logge
                                                          });
                                                        });
   InstallAdminRoutes(*agent->admin_,
-                     AdminContext{loop, *agent->raft_, *agent->store_, agent->metrics_});
+                     AdminContext{loop, *agent->raft_, *agent->store_, agent->metrics_,
+                                  agent->health_.get(), agent->heartbeats_.get()});
   BATON_RETURN_IF_ERROR(agent->admin_->Start());
   return agent;
 }
@@ -70,6 +76,8 @@ Result<std::unique_ptr<Agent>> Agent::Create(net::EventLoop& loop, Logger& logge
 Agent::~Agent() {
   if (admin_) admin_->Stop();
   alive_.reset();
+  health_.reset();
+  heartbeats_.reset();
   store_.reset();
   raft_.reset();
 }

@@ -16,6 +16,8 @@
 
 #include "admin/admin_server.h"
 #include "admin/metrics.h"
+#include "agent/health_service.h"
+#include "agent/peer_heartbeats.h"
 #include "agent/raft_server.h"
 #include "agent/store_service.h"
 #include "config/agent_config.h"
@@ -45,6 +47,8 @@ class Agent {
   uint16_t admin_port() const { return admin_->port(); }
   RaftServer& raft() { return *raft_; }
   StoreService& store() { return *store_; }
+  // Checks and supervision of this node's members (health_service.h).
+  HealthService& health() { return *health_; }
 
  private:
   Agent() = default;
@@ -52,6 +56,8 @@ class Agent {
   admin::MetricsRegistry metrics_;
   std::unique_ptr<RaftServer> raft_;
   std::unique_ptr<StoreService> store_;
+  std::unique_ptr<PeerHeartbeats> heartbeats_;
+  std::unique_ptr<HealthService> health_;
   std::unique_ptr<admin::AdminServer> admin_;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };

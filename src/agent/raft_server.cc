@@ -202,6 +202,14 @@ void RaftServer::Receive(uint64_t from, std::string payload) {
     OnAnnounce(from, *member);
     return;
   }
+  if (std::holds_alternative<Heartbeat>(*decoded)) {
+    if (on_heartbeat_) on_heartbeat_(from);
+    return;
+  }
+  if (auto* record = std::get_if<HealthRecord>(&*decoded)) {
+    OnHealthRecord(from, *record);
+    return;
+  }
   const raft::Message& message = std::get<raft::Message>(*decoded);
   if (message.from != from || message.to != options_.self.id) {
     ++malformed_payloads_;
@@ -595,6 +603,35 @@ void RaftServer::Announce() {
   if (lead == raft::kNoNode || now - last_announce_ < kAnnouncePeriod) return;
   last_announce_ = now;
   transport_->Send(lead, EncodeAnnouncePayload(options_.self));
+}
+
+bool RaftServer::SendHeartbeat(uint64_t to) {
+  return !failed_ && transport_->Send(to, EncodeHeartbeatPayload());
+}
+
+bool RaftServer::PublishHealth(const std::string& key, const std::string& value) {
+  if (failed_) return false;
+  if (leading()) {
+    Propose(store::Put{key, value, store::kNoLease}, [](Result<store::ApplyResult>) {});
+    return true;
+  }
+  const uint64_t lead = leader();
+  return lead != 0 && transport_->Send(lead, EncodeHealthPayload({key, value}));
+}
+
+void RaftServer::OnHealthRecord(uint64_t from, const HealthRecord& record) {
+  auto sender = members_.find(from);
+  // A node may only write its own health records.
+  if (sender == members_.end() ||
+      !record.key.starts_with("/baton/health/" + sender->second.name + "/")) {
+    ++malformed_payloads_;
+    metrics_->malformed.Increment();
+    logger_.Log(LogLevel::kWarn, "dropped a health record from node " + std::to_string(from) +
+                                     " for key " + record.key);
+    return;
+  }
+  if (!leading()) return;  // leadership moved; the sender refreshes later
+  Propose(store::Put{record.key, record.value, store::kNoLease}, [](Result<store::ApplyResult>) {});
 }
 
 void RaftServer::OnAnnounce(uint64_t from, const MemberInfo& member) {

@@ -56,6 +56,8 @@
 
 namespace baton::agent {
 
+struct HealthRecord;  // wire.h
+
 struct RaftServerOptions {
   MemberInfo self;  // id, name, peer listen address ("host:0" for any port), admin address
   std::string cluster_name;
@@ -119,6 +121,19 @@ class RaftServer {
   RaftServer& operator=(const RaftServer&) = delete;
 
   void SetObserver(Observer observer) { observer_ = std::move(observer); }
+
+  // Agent heartbeats (docs/detection.md): SendHeartbeat queues one to member
+  // `to` (false when it cannot be queued); `on_heartbeat` runs for each one
+  // received, with the sender's id.
+  bool SendHeartbeat(uint64_t to);
+  void SetHeartbeatHandler(std::function<void(uint64_t from)> on_heartbeat) {
+    on_heartbeat_ = std::move(on_heartbeat);
+  }
+  // Stores `value` under `key` (a health record of this node, under
+  // /baton/health/<self name>/) without waiting: proposed here when leading,
+  // else sent to the leader, which proposes it. Best effort: false when no
+  // leader is known; a record lost on the way is written at the next refresh.
+  bool PublishHealth(const std::string& key, const std::string& value);
 
   // Proposes `command`; `done` gets the ApplyResult of its entry (or the
   // command's own error, e.g. NotFound for an unknown lease).
@@ -188,6 +203,7 @@ class RaftServer {
   void LoadMembersFromStore();
   void Announce();
   void OnAnnounce(uint64_t from, const MemberInfo& member);
+  void OnHealthRecord(uint64_t from, const HealthRecord& record);
   void ProposeMemberRecord(const MemberInfo& member);
   void PromoteCaughtUpLearners();
 
@@ -203,6 +219,7 @@ class RaftServer {
   raft::ConfState applied_conf_;
   raft::Index last_snapshot_index_ = 0;
   Observer observer_;
+  std::function<void(uint64_t from)> on_heartbeat_;
 
   std::map<uint64_t, MemberInfo> members_;
   std::map<uint64_t, Instant> record_proposed_;  // member id -> last record proposal

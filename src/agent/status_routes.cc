@@ -49,6 +49,47 @@ json StatusObject(const RaftServer& raft) {
           {"members", members}};
 }
 
+json EventObject(const detect::Event& e) {
+  json fields = json::object();
+  for (const auto& [key, value] : e.fields) fields[key] = value;
+  return {{"name", e.name}, {"target", e.target}, {"fields", fields}};
+}
+
+// Peer suspicion as this node's detector judges it.
+json DetectionObject(const PeerHeartbeats& heartbeats) {
+  json peers = json::array();
+  for (const detect::PeerStatus& p : heartbeats.Status()) {
+    peers.push_back({{"name", p.peer},
+                     {"phi", p.suspicion},
+                     {"suspected", p.suspected},
+                     {"silence_ms", p.silence.millis()}});
+  }
+  return {
+      {"detector", heartbeats.detector()}, {"threshold", heartbeats.threshold()}, {"peers", peers}};
+}
+
+// Every member's health record in the store (this node's local copy, so
+// status answers without a leader), ordered by node, group and member.
+json HealthArray(const RaftServer& raft) {
+  json records = json::array();
+  for (const store::KeyValue& kv : raft.state().Range("/baton/health/", true)) {
+    json record = json::parse(kv.value, nullptr, /*allow_exceptions=*/false);
+    if (record.is_object()) records.push_back(std::move(record));
+  }
+  return records;
+}
+
+json EventsArray(const AdminContext& c) {
+  json events = json::array();
+  if (c.health) {
+    for (const detect::Event& e : c.health->recent_events()) events.push_back(EventObject(e));
+  }
+  if (c.heartbeats) {
+    for (const detect::Event& e : c.heartbeats->recent_events()) events.push_back(EventObject(e));
+  }
+  return events;
+}
+
 }  // namespace
 
 void InstallStatusRoutes(admin::AdminServer& server, const AdminContext& c) {
@@ -68,7 +109,11 @@ void InstallStatusRoutes(admin::AdminServer& server, const AdminContext& c) {
     reply(HttpResponse::Json(503, Dump({{"status", "not ready"}, {"reason", reason}})));
   });
   server.Handle(HttpMethod::kGet, "/v1/status", [c](HttpRequest, Responder reply) {
-    reply(HttpResponse::Json(200, Dump(StatusObject(c.raft))));
+    json status = StatusObject(c.raft);
+    status["detection"] = c.heartbeats ? DetectionObject(*c.heartbeats) : json(nullptr);
+    status["health"] = HealthArray(c.raft);
+    status["events"] = EventsArray(c);
+    reply(HttpResponse::Json(200, Dump(status)));
   });
   server.Handle(HttpMethod::kGet, "/metrics", [c](HttpRequest, Responder reply) {
     c.raft.RefreshMetrics();

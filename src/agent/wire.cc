@@ -13,8 +13,32 @@ std::string EncodeAnnouncePayload(const MemberInfo& member) {
   return out;
 }
 
+std::string EncodeHeartbeatPayload() { return std::string(1, static_cast<char>(kHeartbeatTag)); }
+
+std::string EncodeHealthPayload(const HealthRecord& record) {
+  std::string out(1, static_cast<char>(kHealthTag));
+  PutVarint64(&out, record.key.size());
+  out += record.key;
+  out += record.value;
+  return out;
+}
+
 Result<Payload> DecodePayload(std::string_view bytes) {
   if (bytes.empty()) return Status::Corruption("empty payload");
+  if (static_cast<uint8_t>(bytes[0]) == kHeartbeatTag) {
+    if (bytes.size() != 1) return Status::Corruption("heartbeat: trailing bytes");
+    return Payload(Heartbeat{});
+  }
+  if (static_cast<uint8_t>(bytes[0]) == kHealthTag) {
+    Decoder in(bytes.substr(1));
+    uint64_t key_size = 0;
+    if (!in.GetVarint64(&key_size) || key_size > in.remaining()) {
+      return Status::Corruption("health record: truncated key");
+    }
+    const std::string_view rest = bytes.substr(bytes.size() - in.remaining());
+    return Payload(
+        HealthRecord{std::string(rest.substr(0, key_size)), std::string(rest.substr(key_size))});
+  }
   if (static_cast<uint8_t>(bytes[0]) == kAnnounceTag) {
     Result<MemberInfo> member = DecodeMemberInfo(bytes.substr(1));
     if (!member.has_value()) return Status::Corruption(member.error().message());

@@ -4,7 +4,10 @@
 // raft::Message (raft/codec.h; it opens with raft::kMessageFormatVersion) or
 // a member announcement: kAnnounceTag followed by an encoded MemberInfo. A
 // follower announces itself to the leader so the leader records its admin
-// address in the store.
+// address in the store. kHeartbeatTag alone is an agent-to-agent heartbeat
+// (docs/detection.md, "Agent heartbeats"); kHealthTag followed by a
+// length-prefixed key and a value is a health record a follower forwards to
+// the leader to store (only under /baton/health/<sender>/).
 //
 // Proposals. A store command proposed by an agent travels in the Raft entry
 // wrapped with the proposer's id and a request id, so the proposer (and only
@@ -27,11 +30,21 @@
 namespace baton::agent {
 
 inline constexpr uint8_t kAnnounceTag = 0xB1;
+inline constexpr uint8_t kHeartbeatTag = 0xB2;
+inline constexpr uint8_t kHealthTag = 0xB3;
 
-using Payload = std::variant<raft::Message, MemberInfo>;
+struct Heartbeat {};
+struct HealthRecord {
+  std::string key;
+  std::string value;
+};
+
+using Payload = std::variant<raft::Message, MemberInfo, Heartbeat, HealthRecord>;
 
 std::string EncodeRaftPayload(const raft::Message& message);
 std::string EncodeAnnouncePayload(const MemberInfo& member);
+std::string EncodeHeartbeatPayload();
+std::string EncodeHealthPayload(const HealthRecord& record);
 Result<Payload> DecodePayload(std::string_view bytes);
 
 struct Proposal {

@@ -126,6 +126,21 @@ std::optional<Violation> CheckTls(const TlsConfig& tls) {
   return std::nullopt;
 }
 
+std::optional<Violation> CheckDetection(const DetectionConfig& d) {
+  if (d.heartbeat_interval <= Duration::Zero()) {
+    return Violation{"detection.heartbeat_interval", "must be positive"};
+  }
+  if (d.EffectiveThreshold() <= 0) return Violation{"detection.threshold", "must be positive"};
+  if (d.min_stddev <= Duration::Zero()) {
+    return Violation{"detection.min_stddev", "must be positive"};
+  }
+  if (d.health_refresh < Duration::Seconds(1)) {
+    return Violation{"detection.health_refresh",
+                     "must be at least 1s, got " + d.health_refresh.ToString()};
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<Violation> AgentConfig::Check() const {
@@ -133,6 +148,7 @@ std::optional<Violation> AgentConfig::Check() const {
   if (auto v = CheckPeers(*this)) return v;
   if (auto v = CheckTiming(timing)) return v;
   if (auto v = CheckTls(tls)) return v;
+  if (auto v = CheckDetection(detection)) return v;
   if (sentinel && (*sentinel == listen.peer || *sentinel == listen.admin)) {
     return Violation{"sentinel.listen",
                      sentinel->ToString() + " is already listen.peer or listen.admin"};

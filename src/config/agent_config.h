@@ -101,6 +101,36 @@ struct LogConfig {
   LogFormat format = LogFormat::kText;  // text: one line per event; json: one object per line
 };
 
+enum class DetectorKind { kPhi, kFixed };
+
+// Agent-to-agent heartbeats and how a silent peer is judged
+// (docs/detection.md, "Agent heartbeats"), and how often this agent's
+// member health is rewritten to the store.
+struct DetectionConfig {
+  // Each agent sends every other agent a heartbeat this often. Default 100ms.
+  // Shorter detects a dead agent sooner, with more traffic.
+  Duration heartbeat_interval = Duration::Millis(100);
+  // phi: phi-accrual, adapts to the observed arrival pattern; fixed: suspect
+  // after `threshold` missed intervals. Default phi.
+  DetectorKind detector = DetectorKind::kPhi;
+  // phi: the phi at which a peer is suspected (default 8); fixed: intervals
+  // of silence (default 3.5). Higher = fewer false suspicions, later detection.
+  std::optional<double> threshold;
+  // phi only: silence beyond the usual that still counts as normal (GC, VM
+  // stalls). Default 150ms; adds about as much to detection time.
+  Duration acceptable_pause = Duration::Millis(150);
+  // phi only: floor of the arrival-time standard deviation. Default 20ms.
+  Duration min_stddev = Duration::Millis(20);
+  // A member's unchanged health is rewritten to the store this often (a
+  // change is written at once). Default 5s; at least 1s.
+  Duration health_refresh = Duration::Seconds(5);
+
+  // The threshold in effect (the default of the chosen detector if unset).
+  double EffectiveThreshold() const {
+    return threshold.value_or(detector == DetectorKind::kPhi ? 8.0 : 3.5);
+  }
+};
+
 struct AgentConfig {
   NodeConfig node;
   ClusterConfig cluster;
@@ -115,6 +145,7 @@ struct AgentConfig {
   TlsConfig tls;
   AdminConfig admin;
   LogConfig log;
+  DetectionConfig detection;
   // Replicated services this cluster manages (docs/configuration.md,
   // "Groups"). Every agent of the cluster should hold the same list; each
   // runs the checks and supervision of the members whose node it is.

@@ -41,6 +41,18 @@ void BindLog(MapReader& m, LogConfig* log) {
   m.OptionalEnum("format", &log->format, {{"text", LogFormat::kText}, {"json", LogFormat::kJson}});
 }
 
+void BindDetection(MapReader& m, DetectionConfig* d) {
+  m.Optional("heartbeat_interval", &d->heartbeat_interval);
+  m.OptionalEnum("detector", &d->detector,
+                 {{"phi", DetectorKind::kPhi}, {"fixed", DetectorKind::kFixed}});
+  double threshold = 0;
+  m.Optional("threshold", &threshold);
+  if (m.Has("threshold")) d->threshold = threshold;
+  m.Optional("acceptable_pause", &d->acceptable_pause);
+  m.Optional("min_stddev", &d->min_stddev);
+  m.Optional("health_refresh", &d->health_refresh);
+}
+
 void BindAgentConfig(MapReader& root, AgentConfig* c) {
   root.Section("node", Presence::kRequired, [c](MapReader& m) {
     m.Required("name", &c->node.name);
@@ -60,6 +72,8 @@ void BindAgentConfig(MapReader& root, AgentConfig* c) {
   root.Section("admin", Presence::kOptional,
                [c](MapReader& m) { m.Optional("token_file", &c->admin.token_file); });
   root.Section("log", Presence::kOptional, [c](MapReader& m) { BindLog(m, &c->log); });
+  root.Section("detection", Presence::kOptional,
+               [c](MapReader& m) { BindDetection(m, &c->detection); });
   root.Section("sentinel", Presence::kOptional,
                [c](MapReader& m) { m.Required("listen", &c->sentinel.emplace()); });
   root.Sequence("groups", Presence::kOptional,
