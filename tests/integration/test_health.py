@@ -18,6 +18,7 @@ import http.server
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -39,7 +40,7 @@ class HealthHandler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def groups_yaml(http_port, redis_port, root):
+def groups_yaml(http_port, redis_port, hung_port, root):
     return """detection: { heartbeat_interval: 100ms, detector: phi, threshold: 8, health_refresh: 1s }
 groups:
   - name: web
@@ -53,6 +54,7 @@ groups:
           - { name: page, interval: 200ms, timeout: 150ms, rise: 1, fall: 1, http: { host: 127.0.0.1, port: %(http)d, path: /health, expect_status: [200] } }
           - { name: ghost, interval: 300ms, timeout: 250ms, rise: 1, fall: 1, tcp: { host: nothing-here.invalid, port: 80 } }
           - { name: missing, interval: 300ms, timeout: 250ms, rise: 1, fall: 1, exec: { command: [/nonexistent/baton-check-tool] } }
+          - { name: hung, interval: 300ms, timeout: 200ms, rise: 1, fall: 1, http: { host: 127.0.0.1, port: %(hung)d } }
   - name: cache
     members:
       - name: r1
@@ -73,7 +75,19 @@ groups:
           stop_grace: 1s
           poll_interval: 50ms
           restart: { initial_backoff: 100ms, max_backoff: 200ms, max_restarts: 2, budget_window: 1m }
-""" % {"http": http_port, "redis": redis_port, "root": root}
+      - name: s2
+        node: n3
+        address: 127.0.0.1:2
+        adapter: { kind: exec }
+        checks:
+          - { name: alive, kind: liveness, interval: 100ms, timeout: 90ms, rise: 1, fall: 2, jitter: 0, exec: { command: [test, -f, %(root)s/s2.alive] } }
+        supervise:
+          command: [sleep, "600"]
+          log_path: %(root)s/s2.log
+          stop_grace: 1s
+          poll_interval: 50ms
+          restart: { initial_backoff: 100ms, max_backoff: 200ms, max_restarts: 5, budget_window: 1m }
+""" % {"http": http_port, "redis": redis_port, "root": root, "hung": hung_port}
 
 
 def record(st, group, member):
@@ -117,13 +131,22 @@ class Health(h.ClusterTestCase):
         self.addCleanup(stop)
         return server.server_address[1]
 
+    def start_hung_listener(self):
+        """A port that accepts connections (the kernel's backlog) and never answers."""
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(64)
+        self.addCleanup(sock.close)
+        return sock.getsockname()[1]
+
     def test_checks_supervision_and_heartbeats(self):
         if shutil.which("redis-server") is None:
             self.skipTest("redis-server not installed")
         c = self.make_cluster(3, tls=False)
         http_port = self.start_http()
         redis_port, stop_redis = self.start_redis(c.root)
-        extra = groups_yaml(http_port, redis_port, c.root)
+        open(os.path.join(c.root, "s2.alive"), "w").close()
+        extra = groups_yaml(http_port, redis_port, self.start_hung_listener(), c.root)
         for n in c.nodes:
             with open(n.config_path, "a") as f:
                 f.write(extra)
@@ -135,7 +158,7 @@ class Health(h.ClusterTestCase):
         def all_reported():
             st = n1.status()
             ok = all(check(st, "web", "w1", name) and check(st, "web", "w1", name)["ok"]
-                     is not None for name in ("port", "page", "ghost", "missing"))
+                     is not None for name in ("port", "page", "ghost", "missing", "hung"))
             return ok and check(st, "cache", "r1", "ping") and record(st, "sup", "s1") and st
         st = h.wait_until(all_reported, 20, interval=0.2, what="health of every member on n1")
         self.assertEqual(check(st, "web", "w1", "port")["state"], "healthy")
@@ -148,6 +171,9 @@ class Health(h.ClusterTestCase):
         missing = check(st, "web", "w1", "missing")
         self.assertEqual(missing["state"], "unhealthy")
         self.assertIn("/nonexistent/baton-check-tool", missing["output"])
+        hung = check(st, "web", "w1", "hung")
+        self.assertEqual(hung["state"], "unhealthy")
+        self.assertGreaterEqual(hung["latency_ms"], 150)  # failed at its timeout
         self.assertEqual(record(st, "web", "w1")["health"], "unhealthy")
         self.assertEqual(record(st, "web", "w1")["node"], "n1")
 
@@ -204,6 +230,22 @@ class Health(h.ClusterTestCase):
         self.assertEqual(record(st, "sup", "s1")["process"]["starts"], 3)
         time.sleep(0.5)  # no further start after the budget
         self.assertEqual(record(n3.status(), "sup", "s1")["process"]["starts"], 3)
+
+        # A failing liveness check restarts a process that did not exit.
+        st = n3.status()
+        self.assertEqual(record(st, "sup", "s2")["health"], "healthy")
+        first = record(st, "sup", "s2")["process"]
+        os.unlink(os.path.join(c.root, "s2.alive"))
+        restarted = h.wait_until(
+            lambda: (lambda p_: p_ if p_["starts"] > first["starts"] else None)(
+                record(n3.status(), "sup", "s2")["process"]),
+            10, interval=0.1, what="s2 restarted by its liveness check")
+        self.assertNotEqual(restarted["pid"], first["pid"])
+        with self.assertRaises(ProcessLookupError):
+            os.kill(first["pid"], 0)  # the old process was stopped, not left behind
+        open(os.path.join(c.root, "s2.alive"), "w").close()
+        h.wait_until(lambda: record(n3.status(), "sup", "s2")["health"] == "healthy", 10,
+                     interval=0.1, what="s2 healthy again")
 
         # A dead agent is suspected by the others.
         n3.kill()
