@@ -169,6 +169,37 @@ TEST_F(RaftServerTest, MalformedPayloadsAreDroppedAndCounted) {
   EXPECT_TRUE(AllSee(c, "/still", "works"));
 }
 
+TEST_F(RaftServerTest, HealthRecordsReachTheStoreOnlyUnderTheSendersOwnName) {
+  TestCluster c(3);
+  StartAll(c);
+  auto leader = c.WaitForLeader();
+  ASSERT_TRUE(leader.has_value());
+  const int follower = (*leader + 1) % 3;
+  const std::string own = "/baton/health/" + c.options(follower).self.name + "/g/m";
+  EXPECT_TRUE(c.raft(follower).PublishHealth(own, "from the follower"));
+  EXPECT_TRUE(AllSee(c, own, "from the follower"));
+
+  // A record for another node's key is refused by the leader.
+  const std::string other = "/baton/health/" + c.options(*leader).self.name + "/g/m";
+  const uint64_t before = c.raft(*leader).malformed_payloads();
+  c.raft(*leader).Receive(static_cast<uint64_t>(follower + 1),
+                          EncodeHealthPayload({other, "forged"}));
+  EXPECT_EQ(c.raft(*leader).malformed_payloads(), before + 1);
+  EXPECT_FALSE(c.raft(*leader).state().Get(other).has_value());
+}
+
+TEST_F(RaftServerTest, HeartbeatsReachTheHandlerWithTheSendersId) {
+  TestCluster c(3);
+  StartAll(c);
+  ASSERT_TRUE(c.WaitForLeader().has_value());
+  std::vector<uint64_t> from;
+  c.raft(0).SetHeartbeatHandler([&from](uint64_t id) { from.push_back(id); });
+  EXPECT_TRUE(c.raft(2).SendHeartbeat(1));
+  EXPECT_TRUE(c.WaitFor([&] { return !from.empty(); }));
+  ASSERT_FALSE(from.empty());
+  EXPECT_EQ(from[0], 3u);
+}
+
 TEST_F(RaftServerTest, WatchersSeeAppliedChangesInOrder) {
   TestCluster c(3);
   StartAll(c);
