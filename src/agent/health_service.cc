@@ -1,5 +1,6 @@
 #include "agent/health_service.h"
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -78,6 +79,16 @@ Result<std::unique_ptr<HealthService>> HealthService::Create(net::EventLoop& loo
                                                              admin::MetricsRegistry& metrics,
                                                              RaftServer& raft,
                                                              HealthServiceOptions options) {
+  if (options.worker_threads == 0) {
+    int checks = 0;
+    for (const config::GroupSpec& group : options.groups) {
+      for (const failover::MemberConfig& member : group.group.members) {
+        const config::MemberSpec* spec = group.FindMember(member.name);
+        if (member.node == options.node && spec) checks += static_cast<int>(spec->checks.size());
+      }
+    }
+    options.worker_threads = std::clamp(checks, 2, 8);
+  }
   std::unique_ptr<HealthService> service(
       new HealthService(loop, logger, metrics, raft, std::move(options)));
   for (const config::GroupSpec& group : service->options_.groups) {

@@ -4,7 +4,8 @@
 // "Member health in the agent").
 //
 //  - Checks run on a ProbeScheduler (probes on the service's own worker
-//    pool, so a hung target never stalls the loop). Per check it keeps the
+//    pool, so a hung target never stalls the loop or, up to 8 checks, any
+//    other check). Per check it keeps the
 //    state, the last result (ok, latency, output or error text) and when it
 //    came.
 //  - A member with `supervise:` gets a Supervisor, started at once unless
@@ -62,7 +63,9 @@ struct HealthServiceOptions {
   std::string node;                       // this agent's node name
   std::vector<config::GroupSpec> groups;  // every group; only this node's members are run
   Duration refresh = Duration::Seconds(5);
-  int worker_threads = 2;  // probes in flight at once
+  // Probes in flight at once; 0: one per local check, between 2 and 8 (a
+  // slow resolver or hung target then delays no other check).
+  int worker_threads = 0;
 };
 
 // One check as the service last saw it.
