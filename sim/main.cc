@@ -3,11 +3,17 @@
 //   baton-sim raft --seeds N --nodes 3|5 [--seed S] [--verbose]
 //                  [--unsafe-commit-previous-term] [--unsafe-vote-without-log-check]
 //   baton-sim demo --nodes 3 [--seed S]
+//   baton-sim failover --seeds N [--seed S] [--nodes 3|5] [--verbose]
+//                  [--unsafe-promote-before-lease-margin] [--unsafe-no-self-fence]
+//                  [--unsafe-no-watchdog]
 //
 // `raft` runs N seeds from S (default 1) and prints a FAIL line and the
 // replay command for each failing seed; the last line is always
 // "raft-sim: <N> seeds, <V> violations" and the exit status is 1 when V > 0.
-// `demo` prints the timeline of one simulated leader failover.
+// `demo` prints the timeline of one simulated leader failover. `failover`
+// runs whole failover groups (sim/failover_sim.h) the same way; its last line
+// is "failover-sim: <N> seeds, <V> violations".
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -15,6 +21,7 @@
 #include <vector>
 
 #include "sim/failover_scenario.h"
+#include "sim/failover_sim.h"
 #include "sim/raft_sim.h"
 
 namespace {
@@ -28,6 +35,7 @@ struct Args {
   int nodes = 3;
   bool verbose = false;
   baton::raft::Config::Unsafe unsafe;
+  baton::sim::FailoverSimOptions failover;
 };
 
 int Usage() {
@@ -35,7 +43,10 @@ int Usage() {
                "usage: baton-sim raft --seeds N --nodes 3|5 [--seed S] [--verbose]\n"
                "                      [--unsafe-commit-previous-term] "
                "[--unsafe-vote-without-log-check]\n"
-               "       baton-sim demo --nodes 3 [--seed S]\n");
+               "       baton-sim demo --nodes 3 [--seed S]\n"
+               "       baton-sim failover --seeds N [--seed S] [--nodes 3|5] [--verbose]\n"
+               "                      [--unsafe-promote-before-lease-margin] "
+               "[--unsafe-no-self-fence] [--unsafe-no-watchdog]\n");
   return 2;
 }
 
@@ -60,6 +71,12 @@ bool Parse(int argc, char** argv, Args* args) {
       args->unsafe.commit_previous_term_by_count = true;
     } else if (flag == "--unsafe-vote-without-log-check") {
       args->unsafe.vote_without_log_check = true;
+    } else if (flag == "--unsafe-promote-before-lease-margin") {
+      args->failover.unsafe_promote_before_lease_margin = true;
+    } else if (flag == "--unsafe-no-self-fence") {
+      args->failover.unsafe_no_self_fence = true;
+    } else if (flag == "--unsafe-no-watchdog") {
+      args->failover.unsafe_no_watchdog = true;
     } else if (flag == "--seeds" && has_value && ParseNumber(argv[++i], &n)) {
       args->seeds = n;
     } else if (flag == "--seed" && has_value && ParseNumber(argv[++i], &n)) {
@@ -120,6 +137,57 @@ int RunRaft(const Args& args) {
   return violations > 0 ? 1 : 0;
 }
 
+std::string FailoverReplayCommand(const Args& args, uint64_t seed) {
+  std::string cmd = "baton-sim failover --nodes " + std::to_string(args.nodes) + " --seed " +
+                    std::to_string(seed) + " --seeds 1 --verbose";
+  if (args.failover.unsafe_promote_before_lease_margin) {
+    cmd += " --unsafe-promote-before-lease-margin";
+  }
+  if (args.failover.unsafe_no_self_fence) cmd += " --unsafe-no-self-fence";
+  if (args.failover.unsafe_no_watchdog) cmd += " --unsafe-no-watchdog";
+  return cmd;
+}
+
+int RunFailover(const Args& args) {
+  if (args.nodes != 3 && args.nodes != 5) return Usage();
+  baton::sim::FailoverSimOptions options = args.failover;
+  options.nodes = args.nodes;
+  options.record_trace = args.verbose;
+  uint64_t violations = 0;
+  uint64_t episodes = 0;
+  uint64_t failovers = 0;
+  double worst_ms = 0;
+  for (uint64_t seed = args.seed; seed < args.seed + args.seeds; ++seed) {
+    const baton::sim::FailoverSimResult r = baton::sim::RunFailoverSeed(seed, options);
+    episodes += static_cast<uint64_t>(r.episodes);
+    failovers += static_cast<uint64_t>(r.failovers);
+    worst_ms = std::max(worst_ms, r.worst_recovery_ms);
+    if (args.verbose) {
+      for (const std::string& line : r.trace) std::printf("%s\n", line.c_str());
+      std::printf(
+          "seed %llu: %d episodes, %d failovers, %llu writes (%llu acknowledged under "
+          "sync/semi-sync), trace hash %016llx\n",
+          static_cast<unsigned long long>(seed), r.episodes, r.failovers,
+          static_cast<unsigned long long>(r.writes),
+          static_cast<unsigned long long>(r.acknowledged),
+          static_cast<unsigned long long>(r.trace_hash));
+    }
+    if (r.violation) {
+      ++violations;
+      std::printf("FAIL seed=%llu: %s\n  replay: %s\n", static_cast<unsigned long long>(seed),
+                  r.violation->c_str(), FailoverReplayCommand(args, seed).c_str());
+      std::fflush(stdout);
+    }
+  }
+  std::printf("fault episodes: %llu, failovers: %llu, slowest replacement of a primary: %.0f ms\n",
+              static_cast<unsigned long long>(episodes), static_cast<unsigned long long>(failovers),
+              worst_ms);
+  std::printf("failover-sim: %llu seeds, %llu violations\n",
+              static_cast<unsigned long long>(args.seeds),
+              static_cast<unsigned long long>(violations));
+  return violations > 0 ? 1 : 0;
+}
+
 int RunDemo(const Args& args) {
   std::printf(
       "baton demo: a SIMULATED %d-node cluster running the real Raft core in virtual "
@@ -150,5 +218,6 @@ int main(int argc, char** argv) {
   if (!Parse(argc, argv, &args)) return Usage();
   if (args.command == "raft") return RunRaft(args);
   if (args.command == "demo") return RunDemo(args);
+  if (args.command == "failover") return RunFailover(args);
   return Usage();
 }

@@ -244,7 +244,7 @@ void Coordinator::Close(const std::string& outcome, Instant now) {
   candidate_.clear();
   tried_.clear();
   only_.clear();
-  force_ = take_lease_ = hook_ok_ = false;
+  force_ = take_lease_ = hook_ok_ = ranked_after_fence_ = false;
   fence_id_.reset();
   cas_id_.reset();
   cas_outcome_.reset();

@@ -16,7 +16,9 @@
 //   kSelectCandidate      RankCandidates; none => abort, saying why
 //   kFenceOld             wait until the old primary is known not to write:
 //                         lease released, lease ended + drift_margin, fencing
-//                         hook success, or (switchover) its writes paused
+//                         hook success, or (switchover) its writes paused;
+//                         sync / semi-sync: then drift_margin more for the
+//                         last position reports, and rank again
 //   kPromote              CAS primary=B, epoch=e+1 (lease key absent, or
 //                         taken when fenced by hook/pause)
 //   kWaitPromotion        B reports role primary at e+1; timeout => next candidate
@@ -251,7 +253,8 @@ class Coordinator {
   std::set<std::string> tried_;
   std::string only_;
   bool force_ = false;
-  bool take_lease_ = false;  // fenced by hook or paused writes
+  bool take_lease_ = false;          // fenced by hook or paused writes
+  bool ranked_after_fence_ = false;  // sync modes: candidate re-ranked after the fence settled
   std::optional<uint64_t> fence_id_;
   bool hook_ok_ = false;
   std::optional<uint64_t> cas_id_;

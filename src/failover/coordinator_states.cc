@@ -164,13 +164,25 @@ std::optional<std::string> Coordinator::FencedBy(Instant now) const {
   if (hook_ok_) return "hook";
   if (!lease_.known || lease_.held) return std::nullopt;
   if (lease_.released) return "released";
-  if (now >= lease_.ended_at + config_.drift_margin) return "expired";
+  const Duration margin =
+      config_.unsafe.promote_before_lease_margin ? Duration::Zero() : config_.drift_margin;
+  if (now >= lease_.ended_at + margin) return "expired";
   return std::nullopt;
 }
 
 void Coordinator::OnFenceOld(Instant now) {
   if (const std::optional<std::string> how = FencedBy(now)) {
     if (!current_->fenced) current_->fenced = now;
+    // Sync / semi-sync: the candidate was ranked on positions reported before
+    // the old primary stopped acknowledging; the last of them may still be on
+    // their way (an agent reports once per tick, at most drift_margin / 2).
+    // Rank again once they have landed, so no acknowledged write is left out.
+    // (A switchover's target already holds everything the paused primary has.)
+    if (config_.replication != Replication::kAsync && !take_lease_ && !ranked_after_fence_) {
+      if (now < *current_->fenced + config_.drift_margin) return;
+      ranked_after_fence_ = true;
+      return Enter(FailoverState::kSelectCandidate, now);
+    }
     Emit("+fenced", group_.primary, now, {{"by", *how}});
     return Enter(FailoverState::kPromote, now);
   }

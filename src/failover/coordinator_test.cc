@@ -149,3 +149,40 @@ TEST_F(CoordinatorTest, ATickGapEntersTiltAndLeavesItAfterThePeriod) {
 
 }  // namespace
 }  // namespace baton::failover
+
+namespace baton::failover {
+namespace {
+
+// Found by baton-sim failover (seed 2860 before the fix): under semi-sync the
+// candidate was ranked the instant the old primary released its lease, on a
+// replica position reported one tick earlier; the other replica already held
+// (and had acknowledged) a newer write, which the promotion lost.
+TEST(CoordinatorSyncTest, RanksAgainAfterTheFenceOnPositionsThatLandedMeanwhile) {
+  GroupConfig config = ThreeMembers(Replication::kSemiSync);
+  Coordinator c(config, 3, At(0));
+  c.Step(GroupObserved{{1, "a", GroupState::kStable, "", "", false}, 3}, At(0));
+  c.Step(LeaseObserved{LeaseRecord{"a", "n1", 1}}, At(0));
+  auto report = [&](const std::string& name, MemberRole role, Position position, Instant at) {
+    MemberRecord r = Member(name, role);
+    r.position = position;
+    r.acked_position = name == "a" ? 100 : 0;
+    c.Step(MemberObserved{r}, at);
+  };
+  report("a", MemberRole::kPrimary, 100, At(0));
+  report("b", MemberRole::kReplica, 100, At(0));
+  report("c", MemberRole::kReplica, 90, At(0));
+  c.Step(LeaseObserved{std::nullopt, true}, At(10));  // a released: fenced
+  EXPECT_EQ(c.Status(At(10)).candidate, "b");
+  EXPECT_TRUE(c.TakeReady().writes.empty()) << "no promotion before the reports settle";
+  report("c", MemberRole::kReplica, 110, At(200));  // c acknowledged 101..110 before a stopped
+  c.Tick(At(500));
+  EXPECT_TRUE(c.TakeReady().writes.empty());
+  c.Tick(At(1010 + 100));  // drift_margin (1s) after the fence
+  const CoordinatorReady r = c.TakeReady();
+  ASSERT_EQ(r.writes.size(), 1u);
+  EXPECT_EQ(r.writes[0].next.primary, "c");
+  EXPECT_EQ(r.writes[0].next.epoch, 2u);
+}
+
+}  // namespace
+}  // namespace baton::failover

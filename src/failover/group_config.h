@@ -122,6 +122,18 @@ struct GroupConfig {
   // primary is off.
   bool fencing_hook = false;
 
+  // Broken rules for the simulator's broken-rule proof (baton-sim failover
+  // --unsafe-...): never set in production. Each one breaks "no two members
+  // writable at the same instant"; the simulation must catch it.
+  struct Unsafe {
+    // The coordinator promotes as soon as it sees the lease end, without
+    // waiting drift_margin past the expiry.
+    bool promote_before_lease_margin = false;
+    // The lease holder does not fence its member when its view of the lease
+    // is ending (it still fences on member failure, pause and resignation).
+    bool no_self_fence = false;
+  } unsafe;
+
   // OK, or InvalidArgument naming the first bad field.
   Status Validate() const;
   // The member named `name`, or nullptr.

@@ -150,6 +150,14 @@ bool MemberAgent::MayWrite(const std::string& member, Instant now) const {
          it->second.holder->MayWrite(now);
 }
 
+std::optional<Instant> MemberAgent::WatchdogDeadline(const std::string& member) const {
+  auto it = members_.find(member);
+  if (it == members_.end() || it->second.holder->state() != HolderState::kHolding) {
+    return std::nullopt;
+  }
+  return it->second.holder->FenceAt();
+}
+
 void MemberAgent::Reconcile(Local& m, Instant now) {
   Drain(m);
   if (m.pending && !(m.fence_ordered && m.pending->kind != CommandKind::kFence)) return;

@@ -110,6 +110,11 @@ class MemberAgent {
   // True while `member` may take writes: primary here, lease view valid.
   bool MayWrite(const std::string& member, Instant now) const;
   Epoch max_epoch_seen() const { return max_epoch_; }
+  // The deadline (this node's clock) to arm the member's watchdog with: the
+  // lease holder's fence point while it holds the lease, nullopt otherwise
+  // (disarm). A watchdog that fences the member at this instant unless
+  // re-armed later keeps a paused agent's member from outliving its lease.
+  std::optional<Instant> WatchdogDeadline(const std::string& member) const;
 
  private:
   struct Local {

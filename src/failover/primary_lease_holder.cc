@@ -90,7 +90,9 @@ void PrimaryLeaseHolder::Tick(Instant now) {
   if (DetectPause(now)) return;
   last_tick_ = now;
   if (state_ != HolderState::kHolding) return;
-  if (now >= FenceAt()) return Fence("lease-view-ending", true, now);
+  if (now >= FenceAt() && !config_.unsafe.no_self_fence) {
+    return Fence("lease-view-ending", true, now);
+  }
   if (now >= next_renew_) {
     Send(LeaseOpKind::kRenew, now);
     next_renew_ = now + config_.RenewInterval();
