@@ -214,6 +214,12 @@ void Cluster::ProcessReady(Node& node) {
       BATON_CHECK(prev.has_value()) << "entries written after a compacted index";
       checker_.OnAppend(node.id, *prev, ready.entries);
     }
+    // A leader replicates while its own write is in flight (Ready rule).
+    std::erase_if(ready.messages, [&](const raft::Message& m) {
+      if (!raft::SendableBeforePersisting(m)) return false;
+      network_.Send(m, now_, rng_);
+      return true;
+    });
     node.in_flight = std::move(ready);
   }
 }

@@ -56,10 +56,11 @@ TEST(RaftSimBrokenRuleTest, VotingWithoutTheLogCheckIsCaught) {
   EXPECT_GT(CountViolations(options, 60), 0);
 }
 
+// Rarer since a leader counts its own copy only once durable: more seeds.
 TEST(RaftSimBrokenRuleTest, CommittingAnEarlierTermByCountIsCaught) {
   RaftSimOptions options;
   options.unsafe.commit_previous_term_by_count = true;
-  EXPECT_GT(CountViolations(options, 150), 0);
+  EXPECT_GT(CountViolations(options, 600), 0);
 }
 
 TEST(FailoverScenarioTest, NewLeaderCommitsWithinTwoElectionTimeouts) {

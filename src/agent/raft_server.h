@@ -6,9 +6,13 @@
 // peers are decoded (agent/wire.h) and stepped (a malformed one is dropped
 // and counted, never fatal). The Ready loop follows the Ready rule: the
 // Ready's snapshot, entries and hard state are written to the DurableLog and
-// fsynced (one fsync for everything the Ready accumulated) before any of its
-// messages is sent; then committed entries are applied, read states served
-// and the Ready advanced. Every `snapshot_every_entries` applied entries the
+// fsynced on a storage thread before any of its messages is sent, except the
+// leader's appends and heartbeats, which leave at once (the leader writes its
+// log in parallel with replication; the core counts its own copy only once
+// durable). The loop keeps stepping messages and proposals while the write
+// runs, and the next Ready batches all of them into one fsync (group commit).
+// Once durable, committed entries are applied, read states served and the
+// Ready advanced. Every `snapshot_every_entries` applied entries the
 // state machine image becomes a snapshot (RawNode::Compact + DurableLog).
 //
 // Start-up: a data directory that holds state is restored from it (snapshot
@@ -48,6 +52,7 @@
 #include "core/time.h"
 #include "net/event_loop.h"
 #include "net/peer_transport.h"
+#include "net/worker_pool.h"
 #include "raft/conf_change.h"
 #include "raft/raw_node.h"
 #include "storage/durable_log.h"
@@ -182,7 +187,11 @@ class RaftServer {
 
   void ScheduleReady();
   void ProcessReady();
-  bool Persist(const raft::Ready& ready);
+  // Sends the Ready's remaining messages, applies it and Advance()s it; its
+  // contents are durable.
+  void FinishReady(const raft::Ready& ready);
+  void SendMessage(const raft::Message& m);
+  void LearnMembersFrom(const std::vector<raft::Entry>& entries);
   void OnSoftState(const raft::SoftState& soft);
   void InstallSnapshot(const raft::Snapshot& snapshot);
   void ApplyEntry(const raft::Entry& entry);
@@ -213,6 +222,8 @@ class RaftServer {
   std::unique_ptr<Metrics> metrics_;
   Rng rng_;
   std::unique_ptr<storage::DurableLog> log_;
+  // Writes and fsyncs the log off the loop; one job at a time (persisting_).
+  std::unique_ptr<net::WorkerPool> storage_thread_;
   std::unique_ptr<raft::RawNode> raw_;
   std::unique_ptr<net::PeerTransport> transport_;
   store::StateMachine state_;
@@ -232,6 +243,7 @@ class RaftServer {
 
   raft::SoftState soft_;
   bool ready_scheduled_ = false;
+  bool persisting_ = false;  // a Ready is being written on the storage thread
   bool failed_ = false;
   uint64_t malformed_payloads_ = 0;
   net::TimerHandle tick_timer_;

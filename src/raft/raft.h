@@ -96,6 +96,8 @@ class RaftImpl {
   void BroadcastAppend();
   uint64_t BroadcastHeartbeat();
   bool MaybeCommit();
+  // Advance: the leader's own log is durable up to log_.stable().
+  void OnOwnEntriesPersisted();
   void OnCommitAdvanced();
   Status HandleAppendResponse(const Message& m, Progress& pr);
   void HandleHeartbeatResponse(const Message& m, Progress& pr);

@@ -68,7 +68,7 @@ void RaftImpl::OnConfChanged() {
     }
     Progress pr(log_.last_index() + 1, config_.max_inflight_appends, learner);
     if (id == config_.id) {
-      pr.MaybeUpdate(log_.last_index());
+      pr.MaybeUpdate(log_.stable());  // only what is durable counts
       pr.BecomeReplicate();
     }
     next.emplace(id, std::move(pr));

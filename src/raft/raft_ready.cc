@@ -50,6 +50,7 @@ void RaftImpl::Advance(const Ready& ready) {
   }
   if (!ready.entries.empty()) {
     log_.StableTo(ready.entries.back().index, ready.entries.back().term);
+    OnOwnEntriesPersisted();
   }
   if (!ready.committed_entries.empty()) log_.AppliedTo(ready.committed_entries.back().index);
 }

@@ -29,10 +29,16 @@ void RaftImpl::AppendEntry(EntryType type, std::string data) {
     RecordConfEntries(entries);
     OnConfChanged();
   }
-  auto self = progress_.find(config_.id);
-  if (self != progress_.end()) self->second.MaybeUpdate(index);
-  MaybeCommit();
+  // The leader counts itself toward a quorum only once the entry is durable
+  // (Advance), so its appends may leave before its own fsync (thesis 10.2.1).
   BroadcastAppend();
+}
+
+void RaftImpl::OnOwnEntriesPersisted() {
+  if (role_ != Role::kLeader) return;
+  auto self = progress_.find(config_.id);
+  if (self == progress_.end() || !self->second.MaybeUpdate(log_.stable())) return;
+  if (MaybeCommit() && role_ == Role::kLeader) BroadcastAppend();  // tell the new commit index
 }
 
 bool RaftImpl::SendAppend(NodeId to, bool send_if_empty) {

@@ -85,15 +85,39 @@ TEST(RaftReady, CommittedEntriesNeverRunAheadOfPersistedOnes) {
   ASSERT_TRUE(c.node(1).Propose("x").ok());
   const Index x = c.node(1).last_index();
   Ready rd = c.node(1).TakeReady();
-  EXPECT_EQ(c.node(1).commit_index(), x) << "a lone voter commits at once";
+  EXPECT_LT(c.node(1).commit_index(), x) << "a lone voter commits once its entry is durable";
   ASSERT_EQ(rd.entries.size(), 1u);
   for (const Entry& e : rd.committed_entries) EXPECT_LT(e.index, x);
   c.node(1).Advance(rd);
+  EXPECT_EQ(c.node(1).commit_index(), x);
   rd = c.node(1).TakeReady();
   ASSERT_EQ(rd.committed_entries.size(), 1u);
   EXPECT_EQ(rd.committed_entries[0].data, "x");
   EXPECT_FALSE(rd.must_sync) << "only the commit index changed";
   c.node(1).Advance(rd);
+}
+
+TEST(RaftReady, LeaderCountsItselfOnlyOncePersisted) {
+  RaftTestCluster c(3);
+  c.Elect(1);
+  ASSERT_TRUE(c.node(1).Propose("x").ok());
+  const Index x = c.node(1).last_index();
+  Ready rd = c.node(1).TakeReady();  // the leader's write is still in flight
+  ASSERT_EQ(rd.entries.size(), 1u);
+  bool sent_append = false;
+  for (const Message& m : rd.messages) {
+    EXPECT_TRUE(SendableBeforePersisting(m)) << MessageTypeName(m.type);
+    if (m.type != MessageType::kAppend || m.to != 2) continue;
+    sent_append = true;
+    ASSERT_TRUE(c.node(2).Step(m).ok());
+  }
+  ASSERT_TRUE(sent_append) << "the append leaves before the leader's fsync";
+  Ready follower = c.node(2).TakeReady();  // node 2 persists, then acknowledges
+  c.node(2).Advance(follower);
+  for (const Message& m : follower.messages) ASSERT_TRUE(c.node(1).Step(m).ok());
+  EXPECT_LT(c.node(1).commit_index(), x) << "one follower alone is not a quorum of durable copies";
+  c.node(1).Advance(rd);
+  EXPECT_EQ(c.node(1).commit_index(), x) << "the leader's own durable copy completes the quorum";
 }
 
 TEST(RaftReady, MessagesNeverAddressTheSender) {

@@ -18,6 +18,11 @@ const char* RoleName(Role role) {
   return "unknown";
 }
 
+bool SendableBeforePersisting(const Message& message) {
+  return message.type == MessageType::kAppend || message.type == MessageType::kHeartbeat ||
+         message.type == MessageType::kSnapshot;
+}
+
 RawNode::RawNode(std::unique_ptr<RaftImpl> impl) : impl_(std::move(impl)) {}
 RawNode::~RawNode() = default;
 

@@ -17,7 +17,13 @@
 //
 // Ready rule: everything in rd.hard_state, rd.entries and rd.snapshot must be
 // durable before any of rd.messages is sent (a vote or an append ack promises
-// that). Each Ready must be Advance()d before the next TakeReady().
+// that), except the messages for which SendableBeforePersisting() is true:
+// a leader's appends, heartbeats and snapshots promise nothing about its own
+// disk, so the leader may write its log in parallel with replicating it (Raft
+// thesis 10.2.1). The leader counts itself toward a commit quorum only for
+// entries whose Ready was Advance()d, i.e. durable. Each Ready must be
+// Advance()d before the next TakeReady(); Step, Tick and Propose may be
+// called while a Ready is being persisted.
 //
 // The core keeps its log in memory, bounded by snapshots (Compact). After a
 // restart the application rebuilds the node from what it persisted with the
@@ -75,6 +81,10 @@ struct Ready {
   // before the messages go out (a vote, a term, appended entries).
   bool must_sync = false;
 };
+
+// True for the messages a Ready may send before its contents are durable
+// (see the Ready rule above): kAppend, kHeartbeat and kSnapshot.
+bool SendableBeforePersisting(const Message& message);
 
 // What a node persisted, handed back after a restart.
 struct RestoredState {
