@@ -19,5 +19,7 @@ void AddCertsCommand(CLI::App& app, RunFn* run);
 void AddStatusCommand(CLI::App& app, RunFn* run);
 void AddMembersCommand(CLI::App& app, RunFn* run);
 void AddKvCommand(CLI::App& app, RunFn* run);
+// groups, switchover, failover, pause, resume, history
+void AddGroupCommands(CLI::App& app, RunFn* run);
 
 }  // namespace baton::cli

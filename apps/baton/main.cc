@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   baton::cli::AddStatusCommand(app, &run);
   baton::cli::AddMembersCommand(app, &run);
   baton::cli::AddKvCommand(app, &run);
+  baton::cli::AddGroupCommands(app, &run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

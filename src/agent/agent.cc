@@ -3,6 +3,8 @@
 #include <fstream>
 
 #include "agent/admin_routes.h"
+#include "agent/failover_service_setup.h"
+#include "agent/group_routes.h"
 
 namespace baton::agent {
 
@@ -58,6 +60,24 @@ Result<std::unique_ptr<Agent>> Agent::Create(net::EventLoop& loop, Logger& logge
   HealthServiceOptions health{config.node.name, config.groups, config.detection.health_refresh};
   BATON_ASSIGN_OR_RETURN(agent->health_, HealthService::Create(loop, logger, agent->metrics_,
                                                                *agent->raft_, std::move(health)));
+  if (!config.groups.empty()) {
+    LeaderWriterOptions writer;
+    writer.token = admin_config.bearer_token;
+    if (!config.tls.insecure_plaintext) writer.ca_file = config.tls.ca;
+    agent->writer_ =
+        std::make_unique<LeaderWriter>(loop, *agent->raft_, *agent->store_, std::move(writer));
+    BATON_ASSIGN_OR_RETURN(FailoverServiceOptions failover, FailoverOptionsFromConfig(config));
+    BATON_ASSIGN_OR_RETURN(
+        agent->failover_,
+        FailoverService::Create(loop, logger, agent->metrics_, *agent->raft_, *agent->store_,
+                                *agent->writer_, std::move(failover)));
+  }
+  if (agent->failover_) {
+    FailoverService* failover = agent->failover_.get();
+    agent->health_->OnMemberHealth(
+        [failover](const std::string& group, const std::string& member, detect::Health health,
+                   Instant at) { failover->OnHealth(group, member, health, at); });
+  }
 
   std::weak_ptr<int> alive = agent->alive_;
   agent->admin_ = std::make_unique<admin::AdminServer>(std::move(admin_config), logger,
@@ -66,9 +86,14 @@ Result<std::unique_ptr<Agent>> Agent::Create(net::EventLoop& loop, Logger& logge
                                                            if (!alive.expired()) work();
                                                          });
                                                        });
-  InstallAdminRoutes(*agent->admin_,
-                     AdminContext{loop, *agent->raft_, *agent->store_, agent->metrics_,
-                                  agent->health_.get(), agent->heartbeats_.get()});
+  const AdminContext context{loop,
+                             *agent->raft_,
+                             *agent->store_,
+                             agent->metrics_,
+                             agent->health_.get(),
+                             agent->heartbeats_.get()};
+  InstallAdminRoutes(*agent->admin_, context);
+  InstallGroupRoutes(*agent->admin_, context, agent->failover_.get());
   BATON_RETURN_IF_ERROR(agent->admin_->Start());
   return agent;
 }
@@ -76,8 +101,10 @@ Result<std::unique_ptr<Agent>> Agent::Create(net::EventLoop& loop, Logger& logge
 Agent::~Agent() {
   if (admin_) admin_->Stop();
   alive_.reset();
-  health_.reset();
+  health_.reset();  // its callback feeds the failover service
   heartbeats_.reset();
+  failover_.reset();
+  writer_.reset();
   store_.reset();
   raft_.reset();
 }

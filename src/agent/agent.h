@@ -16,6 +16,8 @@
 
 #include "admin/admin_server.h"
 #include "admin/metrics.h"
+#include "agent/failover_service.h"
+#include "agent/failover_service_writer.h"
 #include "agent/health_service.h"
 #include "agent/peer_heartbeats.h"
 #include "agent/raft_server.h"
@@ -49,6 +51,10 @@ class Agent {
   StoreService& store() { return *store_; }
   // Checks and supervision of this node's members (health_service.h).
   HealthService& health() { return *health_; }
+  // The failover controller of the configured groups; nullptr without groups.
+  FailoverService* failover() { return failover_.get(); }
+  // Every group's topology as the store says (routers subscribe here).
+  failover::TopologySource& topology() { return failover_ ? failover_->topology() : no_groups_; }
 
  private:
   Agent() = default;
@@ -58,6 +64,9 @@ class Agent {
   std::unique_ptr<StoreService> store_;
   std::unique_ptr<PeerHeartbeats> heartbeats_;
   std::unique_ptr<HealthService> health_;
+  std::unique_ptr<LeaderWriter> writer_;
+  std::unique_ptr<FailoverService> failover_;
+  TopologyFeed no_groups_;
   std::unique_ptr<admin::AdminServer> admin_;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };

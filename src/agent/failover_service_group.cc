@@ -310,7 +310,9 @@ void GroupDriver::OnHealth(const std::string& member, detect::Health health, Ins
   if (!config_.FindMember(member)) return;
   auto local = locals_.find(member);
   if (local != locals_.end()) {
-    local->second.fed_health = health;
+    // Unknown (no checks, not started): the adapter's Observe decides.
+    local->second.fed_health =
+        health == detect::Health::kUnknown ? std::nullopt : std::optional<detect::Health>(health);
     FeedStatus(member, local->second, now);
     Pump();
     return;

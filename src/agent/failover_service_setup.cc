@@ -1,0 +1,67 @@
+#include "agent/failover_service_setup.h"
+
+#include "adapters/exec_adapter.h"
+#include "adapters/redis_adapter.h"
+#include "probe/run_command.h"
+
+namespace baton::agent {
+namespace {
+
+Result<std::unique_ptr<adapters::Adapter>> MakeAdapter(const failover::GroupConfig& group,
+                                                       const failover::MemberConfig& member,
+                                                       const adapters::AdapterConfig& config) {
+  if (config.kind == "exec") {
+    return adapters::MakeExecAdapter(config, {group.name, member.name, member.address});
+  }
+  if (config.kind == "redis") return adapters::MakeRedisAdapter(config, member.address);
+  return Status::InvalidArgument("adapter kind `" + config.kind + "` is not supported");
+}
+
+FenceHook ExecFenceHook(const config::ExecHookSpec& spec, std::string group) {
+  return [spec, group](const failover::FenceOrder& order, Instant) -> Status {
+    probe::CommandSpec command;
+    command.argv = spec.command;
+    command.env = {{"BATON_GROUP", group},
+                   {"BATON_MEMBER", order.member},
+                   {"BATON_NODE", order.node},
+                   {"BATON_EPOCH", std::to_string(order.epoch)}};
+    Result<probe::CommandOutcome> outcome = probe::RunCommand(command, spec.timeout);
+    if (!outcome.has_value()) return outcome.error();
+    if (!outcome->succeeded()) {
+      return Status::FailedPrecondition("fencing hook: " + outcome->Summary(spec.timeout) + ": " +
+                                        outcome->stderr_text);
+    }
+    return Status::Ok();
+  };
+}
+
+}  // namespace
+
+Result<FailoverServiceOptions> FailoverOptionsFromConfig(const config::AgentConfig& config) {
+  FailoverServiceOptions options;
+  options.node = config.node.name;
+  for (const config::GroupSpec& spec : config.groups) {
+    GroupSetup setup;
+    setup.config = spec.group;
+    for (const failover::MemberConfig& m : spec.group.members) {
+      if (m.node != config.node.name) continue;
+      const config::MemberSpec* member = spec.FindMember(m.name);
+      if (!member) {
+        return Status::InvalidArgument("groups." + spec.group.name + "." + m.name +
+                                       ": no adapter settings");
+      }
+      Result<std::unique_ptr<adapters::Adapter>> adapter =
+          MakeAdapter(spec.group, m, member->adapter);
+      if (!adapter.has_value()) {
+        return Status::InvalidArgument("groups." + spec.group.name + "." + m.name + ": " +
+                                       adapter.error().message());
+      }
+      setup.adapters[m.name] = std::shared_ptr<adapters::Adapter>(std::move(*adapter));
+    }
+    if (spec.fencing) setup.fence_hook = ExecFenceHook(*spec.fencing, spec.group.name);
+    options.groups.push_back(std::move(setup));
+  }
+  return options;
+}
+
+}  // namespace baton::agent

@@ -1,0 +1,14 @@
+// The failover service's options from the agent config: each `groups:` entry
+// with adapters for this node's members (exec, redis) and its fencing hook
+// (an exec command with BATON_GROUP, BATON_MEMBER, BATON_NODE, BATON_EPOCH
+// set). InvalidArgument naming the group and member for a bad adapter.
+#pragma once
+
+#include "agent/failover_service.h"
+#include "config/agent_config.h"
+
+namespace baton::agent {
+
+Result<FailoverServiceOptions> FailoverOptionsFromConfig(const config::AgentConfig& config);
+
+}  // namespace baton::agent
