@@ -78,6 +78,14 @@ Result<std::unique_ptr<Agent>> Agent::Create(net::EventLoop& loop, Logger& logge
         [failover](const std::string& group, const std::string& member, detect::Health health,
                    Instant at) { failover->OnHealth(group, member, health, at); });
   }
+  if (config.sentinel) {  // docs/redis.md
+    sentinel::SentinelServerConfig endpoint;
+    endpoint.bind_address = config.sentinel->host;
+    endpoint.port = config.sentinel->port;
+    agent->sentinel_ = std::make_unique<sentinel::SentinelServer>(
+        std::move(endpoint), agent->topology(), &agent->metrics_);
+    BATON_RETURN_IF_ERROR(agent->sentinel_->Start());
+  }
 
   std::weak_ptr<int> alive = agent->alive_;
   agent->admin_ = std::make_unique<admin::AdminServer>(std::move(admin_config), logger,
@@ -100,6 +108,7 @@ Result<std::unique_ptr<Agent>> Agent::Create(net::EventLoop& loop, Logger& logge
 
 Agent::~Agent() {
   if (admin_) admin_->Stop();
+  sentinel_.reset();  // unsubscribes from the topology feed
   alive_.reset();
   health_.reset();  // its callback feeds the failover service
   heartbeats_.reset();

@@ -1,7 +1,8 @@
 // Agent: the parts of one `baton agent` process, composed from a validated
 // AgentConfig: the RaftServer (Raft over the peer transport, the durable log,
-// the store state machine), the StoreService on top of it and the admin HTTP
-// server whose handlers run on the agent's EventLoop.
+// the store state machine), the StoreService on top of it, the admin HTTP
+// server whose handlers run on the agent's EventLoop and, with
+// `sentinel.listen`, the Sentinel-compatible endpoint (docs/redis.md).
 //
 // The admin server uses the peer transport's certificate and key for TLS when
 // tls is configured (server authentication only; clients prove themselves
@@ -26,6 +27,7 @@
 #include "core/logger.h"
 #include "core/result.h"
 #include "net/event_loop.h"
+#include "sentinel/sentinel_server.h"
 
 namespace baton::agent {
 
@@ -67,6 +69,7 @@ class Agent {
   std::unique_ptr<LeaderWriter> writer_;
   std::unique_ptr<FailoverService> failover_;
   TopologyFeed no_groups_;
+  std::unique_ptr<sentinel::SentinelServer> sentinel_;  // when `sentinel.listen` is set
   std::unique_ptr<admin::AdminServer> admin_;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
