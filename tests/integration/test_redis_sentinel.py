@@ -150,6 +150,20 @@ class RedisSentinel(h.ClusterTestCase):
             addr = r.execute_command("SENTINEL", "get-master-addr-by-name", "cache")
             self.assertEqual([a.decode() for a in addr], ["127.0.0.1", str(new[1])])
 
+        # The former primary's server comes back (empty: no persistence) and
+        # its agent makes it a replica of the new primary.
+        self.start_redis(c.root, old[1])
+        back = redis.Redis(port=old[1], socket_timeout=2)
+
+        def following_new():
+            try:
+                role = back.execute_command("ROLE")
+            except redis.exceptions.ConnectionError:
+                return False
+            return role[0] == b"slave" and int(role[2]) == new[1]
+        h.wait_until(following_new, 20, interval=0.1, what="the former primary following")
+        h.log("the former primary replicates from the new one")
+
     @staticmethod
     def try_set(master, key):
         try:
