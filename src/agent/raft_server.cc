@@ -178,6 +178,13 @@ Status RaftServer::Open() {
                                                     [this](net::NodeId from, std::string payload) {
                                                       Receive(from, std::move(payload));
                                                     }));
+  // A killed leader's sockets close at once: campaign (PreVote) without
+  // waiting out the election timeout. The core ignores it for a live leader.
+  transport_->SetConnectionLostHandler([this](net::NodeId peer) {
+    if (failed_) return;
+    raw_->ReportLeaderUnreachable(peer);
+    ScheduleReady();
+  });
   tick_timer_ = loop_.RunEvery(options_.tick, [this] {
     if (failed_) return;
     raw_->Tick();

@@ -114,6 +114,7 @@ struct PeerTransport::Impl {
   Logger& logger;
   const TransportOptions options;
   ReceiveFn on_receive;
+  PeerTransport::LostFn on_lost;
   ssl::context ssl_ctx{ssl::context::tls};
   tcp::acceptor acceptor;
   Rng rng;
@@ -372,7 +373,10 @@ struct PeerTransport::Impl {
       Result<Frame> frame = co_await link->Read(self->options.max_frame_bytes);
       if (self->closed || peer->removed) break;
       if (!frame.has_value()) {
+        // Still open on our side: the peer closed or reset it.
+        const bool lost = !link->closed() && !frame.error().IsCorruption();
         self->CountAndLogReadError(frame.error(), name);
+        if (lost && self->on_lost) self->on_lost(peer->addr.id);
         break;
       }
       link->ExtendDeadline(self->options.idle_timeout);
@@ -541,6 +545,10 @@ Result<std::unique_ptr<PeerTransport>> PeerTransport::Create(EventLoop& loop, Lo
 PeerTransport::PeerTransport(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 PeerTransport::~PeerTransport() { impl_->Shutdown(); }
+
+void PeerTransport::SetConnectionLostHandler(LostFn on_lost) {
+  impl_->on_lost = std::move(on_lost);
+}
 
 uint16_t PeerTransport::listen_port() const {
   error_code ec;

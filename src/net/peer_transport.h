@@ -124,6 +124,13 @@ class PeerTransport {
   // The bound listening port.
   uint16_t listen_port() const;
 
+  using LostFn = std::function<void(NodeId peer)>;
+  // `on_lost` runs (on the loop thread) when a peer closes or resets the
+  // connection it dialled to us, e.g. because its process died (the kernel
+  // closes a killed process's sockets at once). Not when we close it, nor on
+  // an idle timeout or a malformed frame. A hint, not proof the peer is down.
+  void SetConnectionLostHandler(LostFn on_lost);
+
   // Adds a peer, or changes a known peer's name or address (its outbound
   // connection is then redialled; queued frames are kept).
   // REQUIRES: peer.id != self_id and peer.id != 0.

@@ -265,6 +265,26 @@ TEST_F(PeerTransportTest, ReconnectsAndDeliversAfterThePeerRestarts) {
   EXPECT_GE(a.peer(2).connection_attempts, 2u);
 }
 
+TEST_F(PeerTransportTest, ReportsAPeerThatClosedItsConnectionButNotOurOwnClose) {
+  Node& a = Start(Options(1));
+  Node& b = Start(Options(2));
+  Node& c = Start(Options(3));
+  Connect({&a, &b, &c});
+  std::vector<NodeId> lost;
+  a.transport->SetConnectionLostHandler([&](NodeId peer) { lost.push_back(peer); });
+  ASSERT_TRUE(b.transport->Send(1, "hello"));
+  ASSERT_TRUE(c.transport->Send(1, "hello"));
+  ASSERT_TRUE(RunUntil([&] { return a.Got(2, "hello") && a.Got(3, "hello"); }));
+
+  a.transport->RemovePeer(3);  // we close c's connection: no report
+  RunFor(Duration::Millis(100));
+  EXPECT_TRUE(lost.empty());
+
+  nodes_.erase(nodes_.begin() + 1);  // b's process goes away: its sockets close
+  ASSERT_TRUE(RunUntil([&] { return !lost.empty(); }));
+  EXPECT_EQ(lost, std::vector<NodeId>{2});
+}
+
 TEST_F(PeerTransportTest, FullSendQueueDropsAndCounts) {
   TransportOptions o = Options(1);
   o.max_queue_frames = 4;

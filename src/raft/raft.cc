@@ -264,6 +264,16 @@ void RaftImpl::TickElection() {
   }
 }
 
+void RaftImpl::ReportLeaderUnreachable(NodeId leader) {
+  if (!config_.pre_vote || !config_.check_quorum) return;  // a real vote could depose it
+  if (role_ != Role::kFollower || lead_ == kNoNode || lead_ != leader || !Promotable()) return;
+  Log(LogLevel::kInfo,
+      "lost the connection from leader " + std::to_string(leader) + ": campaigning soon");
+  lead_ = kNoNode;  // stops refusing other survivors' PreVotes (in_lease)
+  const int soon = static_cast<int>(rng_.UniformInt(1, 2 * config_.heartbeat_ticks));
+  election_elapsed_ = std::max(election_elapsed_, randomized_election_timeout_ - soon);
+}
+
 void RaftImpl::TickHeartbeat() {
   ++heartbeat_elapsed_;
   ++election_elapsed_;

@@ -47,6 +47,7 @@ class RaftImpl {
   Status TransferLeadership(NodeId target);
   Status ReadIndex(uint64_t context);
   void Campaign() { Hup(/*transfer=*/false); }
+  void ReportLeaderUnreachable(NodeId leader);
 
   bool HasReady() const;
   Ready TakeReady();

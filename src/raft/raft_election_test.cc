@@ -150,6 +150,78 @@ TEST(RaftElection, PreCandidateRejoinsItsLeaderOnHeartbeat) {
   EXPECT_EQ(c.node(3).term(), 2u);
 }
 
+void SlowElections(Config& c) {
+  c.election_ticks = 20;
+  c.heartbeat_ticks = 2;
+}
+
+TEST(RaftElection, LeaderUnreachableHintWithALiveLeaderDoesNotDisruptIt) {
+  RaftTestCluster c(3, SlowElections);
+  ASSERT_EQ(c.Elect(1), 1u);
+  const Term term = c.node(1).term();
+  c.delivered().clear();
+  c.node(2).ReportLeaderUnreachable(1);  // a connection broke; the leader is fine
+  EXPECT_EQ(c.node(2).leader(), kNoNode);
+  for (int i = 0; i < 4; ++i) c.Tick(2);  // no heartbeat reaches node 2 meanwhile
+  ASSERT_TRUE(c.Stabilize());
+  EXPECT_GT(c.delivered()[MessageType::kPreVote], 0u) << "the hint made node 2 poll";
+  c.TickAndStabilize(40);
+  EXPECT_EQ(c.Leader(), 1u);
+  for (NodeId id : {1, 2, 3}) {
+    EXPECT_EQ(c.node(id).term(), term) << id;
+    EXPECT_EQ(c.node(id).leader(), 1u) << id;
+  }
+  EXPECT_EQ(c.delivered()[MessageType::kVote], 0u) << "no real election was started";
+}
+
+TEST(RaftElection, LeaderUnreachableHintWithADeadLeaderElectsWithinHeartbeats) {
+  // The survivors draw their delays independently; if both draw the same
+  // tick they split the vote and fall back to the election timeout.
+  int fast = 0;
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    for (bool hint : {false, true}) {
+      RaftTestCluster c(3, SlowElections, seed);
+      ASSERT_EQ(c.Elect(1), 1u);
+      const Term term = c.node(1).term();
+      c.Isolate(1);  // as good as killed
+      if (hint) {
+        c.node(2).ReportLeaderUnreachable(1);
+        c.node(3).ReportLeaderUnreachable(1);
+      }
+      c.TickAndStabilize(2 * 2 + 1);  // a little over 2 * heartbeat_ticks
+      const NodeId leader = c.Leader();
+      if (!hint) {
+        EXPECT_EQ(leader, 1u) << "without the hint the survivors wait an election timeout";
+        continue;
+      }
+      if (leader == 2 || leader == 3) {
+        ++fast;
+        EXPECT_EQ(c.node(leader).term(), term + 1) << "one election";
+      }
+      c.TickAndStabilize(2 * 20 * 2);  // a split vote still resolves
+      EXPECT_TRUE(c.Leader() == 2 || c.Leader() == 3) << "seed " << seed;
+    }
+  }
+  EXPECT_GE(fast, 14) << "most hinted failovers take a few heartbeats";
+}
+
+TEST(RaftElection, LeaderUnreachableHintIsIgnoredWithoutPreVoteOrForAnotherNode) {
+  RaftTestCluster classic(3, [](Config& c) {
+    SlowElections(c);
+    ClassicRaft(c);
+  });
+  ASSERT_EQ(classic.Elect(1), 1u);
+  classic.node(2).ReportLeaderUnreachable(1);
+  EXPECT_EQ(classic.node(2).leader(), 1u) << "without PreVote the hint could depose a leader";
+
+  RaftTestCluster c(3, SlowElections);
+  ASSERT_EQ(c.Elect(1), 1u);
+  c.node(2).ReportLeaderUnreachable(3);  // not its leader
+  c.node(1).ReportLeaderUnreachable(1);  // the leader itself
+  EXPECT_EQ(c.node(2).leader(), 1u);
+  EXPECT_EQ(c.node(1).role(), Role::kLeader);
+}
+
 TEST(RaftElection, VoteDeniedToCandidateWithStaleLog) {
   RaftTestCluster c(3, ClassicRaft);
   c.Elect(1);
@@ -179,9 +251,11 @@ TEST(RaftElection, UnsafeVoteWithoutLogCheckElectsLeaderMissingCommittedEntry) {
   EXPECT_LT(c.node(3).last_index(), committed + 1) << "the new leader lacks a committed entry";
 }
 
-TEST(RaftElection, SafetyHoldsUnderRandomPartitions) {
-  // One leader per term and identical applied entries at every index, over
-  // many seeded runs of partitions, heals and proposals.
+// One leader per term and identical applied entries at every index, over
+// many seeded runs of partitions, heals and proposals. With `hints`, the
+// nodes cut off from an isolated node are told it is unreachable, and random
+// nodes get the same hint about a leader that is fine.
+void CheckSafetyUnderRandomPartitions(bool hints) {
   for (uint64_t seed = 1; seed <= 8; ++seed) {
     RaftTestCluster c(5, nullptr, seed);
     Rng rng(seed);
@@ -189,9 +263,16 @@ TEST(RaftElection, SafetyHoldsUnderRandomPartitions) {
     for (int step = 0; step < 300; ++step) {
       if (rng.Chance(0.05)) {
         c.Heal();
-        c.Isolate(static_cast<NodeId>(rng.UniformInt(1, 5)));
+        const NodeId cut = static_cast<NodeId>(rng.UniformInt(1, 5));
+        c.Isolate(cut);
+        for (NodeId id : c.ids()) {
+          if (hints && id != cut) c.node(id).ReportLeaderUnreachable(cut);
+        }
       }
       if (rng.Chance(0.05)) c.Heal();
+      if (hints && rng.Chance(0.05) && c.Leader() != kNoNode) {
+        c.node(static_cast<NodeId>(rng.UniformInt(1, 5))).ReportLeaderUnreachable(c.Leader());
+      }
       c.TickAll();
       const NodeId leader = c.Leader();
       if (leader != kNoNode) (void)c.node(leader).Propose(Numbered("v", step));
@@ -211,6 +292,12 @@ TEST(RaftElection, SafetyHoldsUnderRandomPartitions) {
     }
     EXPECT_GT(applied.size(), 50u) << "no progress with seed " << seed;
   }
+}
+
+TEST(RaftElection, SafetyHoldsUnderRandomPartitions) { CheckSafetyUnderRandomPartitions(false); }
+
+TEST(RaftElection, SafetyHoldsUnderRandomPartitionsWithLeaderUnreachableHints) {
+  CheckSafetyUnderRandomPartitions(true);
 }
 
 TEST(RaftElection, SafetyHoldsWithRestartsAndCompaction) {

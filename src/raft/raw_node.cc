@@ -56,6 +56,8 @@ Status RawNode::Compact(Index index, std::string data) {
   return impl_->Compact(index, std::move(data));
 }
 
+void RawNode::ReportLeaderUnreachable(NodeId leader) { impl_->ReportLeaderUnreachable(leader); }
+
 NodeId RawNode::id() const { return impl_->id(); }
 Role RawNode::role() const { return impl_->role(); }
 Term RawNode::term() const { return impl_->term(); }

@@ -154,6 +154,17 @@ class RawNode {
   // Starts an election now (tests and operator tools).
   void Campaign();
 
+  // A hint from the transport that the connection from `leader` was closed
+  // (e.g. its process died). A follower of `leader` forgets it, so that it
+  // may grant the other survivors' PreVotes at once, and starts a PreVote
+  // within 1..2*heartbeat_ticks ticks (randomized, so that survivors do not
+  // split) instead of after a full election timeout. Harmless if the leader
+  // is alive: its next heartbeat makes it the leader again, and a PreVote
+  // raises no term and is refused by every voter that still hears it
+  // (CheckQuorum). Ignored unless pre_vote and check_quorum are both on, and
+  // by any node that is not a follower of `leader`.
+  void ReportLeaderUnreachable(NodeId leader);
+
   bool HasReady() const;
   Ready TakeReady();
   void Advance(const Ready& ready);
