@@ -186,6 +186,11 @@ void Coordinator::OnFenceOld(Instant now) {
     Emit("+fenced", group_.primary, now, {{"by", *how}});
     return Enter(FailoverState::kPromote, now);
   }
+  // Not (or no longer) fenced: the old primary's agent took the lease back
+  // (it restarted before the expiry was acted on). The settling wait starts
+  // again at the next fence.
+  current_->fenced.reset();
+  ranked_after_fence_ = false;
   const bool held = lease_.held.has_value();
   if (config_.fencing_hook && held && !fence_id_ && !group_.primary.empty()) {
     const MemberConfig* old = config_.FindMember(group_.primary);

@@ -184,5 +184,36 @@ TEST(CoordinatorSyncTest, RanksAgainAfterTheFenceOnPositionsThatLandedMeanwhile)
   EXPECT_EQ(r.writes[0].next.epoch, 2u);
 }
 
+// Found by baton-sim failover (seed 158934): the old primary's restarted
+// agent took its lease back while the coordinator waited in kFenceOld, then
+// released it; the settling wait was measured from the first fence, so the
+// candidate was ranked at once on a stale position.
+TEST(CoordinatorSyncTest, TheSettlingWaitRestartsWhenTheOldPrimaryTookTheLeaseBack) {
+  GroupConfig config = ThreeMembers(Replication::kSemiSync);
+  Coordinator c(config, 3, At(0));
+  c.Step(GroupObserved{{1, "a", GroupState::kStable, "", "", false}, 3}, At(0));
+  c.Step(LeaseObserved{LeaseRecord{"a", "n1", 1}}, At(0));
+  auto report = [&](const std::string& name, MemberRole role, Position position, Instant at) {
+    MemberRecord r = Member(name, role);
+    r.position = position;
+    r.acked_position = name == "a" ? 100 : 0;
+    c.Step(MemberObserved{r}, at);
+  };
+  report("a", MemberRole::kPrimary, 100, At(0));
+  report("b", MemberRole::kReplica, 100, At(0));
+  report("c", MemberRole::kReplica, 90, At(0));
+  c.Step(LeaseObserved{std::nullopt, true}, At(10));
+  c.Step(LeaseObserved{LeaseRecord{"a", "n1", 1}}, At(20));  // a's agent took it back
+  c.Tick(At(2000));
+  EXPECT_EQ(c.state(), FailoverState::kFenceOld);
+  c.Step(LeaseObserved{std::nullopt, true}, At(2100));  // released again
+  EXPECT_TRUE(c.TakeReady().writes.empty()) << "the settling wait starts at this fence";
+  report("c", MemberRole::kReplica, 110, At(2300));
+  c.Tick(At(3200));
+  const CoordinatorReady r = c.TakeReady();
+  ASSERT_EQ(r.writes.size(), 1u);
+  EXPECT_EQ(r.writes[0].next.primary, "c");
+}
+
 }  // namespace
 }  // namespace baton::failover
