@@ -11,14 +11,12 @@
 #include <fstream>
 #include <set>
 
+#include "adapters/command_status.h"
 #include "adapters/script_output.h"
 #include "probe/run_command.h"
 
 namespace baton::adapters {
 namespace {
-
-constexpr int kExitUnavailable = 69;  // EX_UNAVAILABLE from sysexits.h
-constexpr size_t kStderrTail = 512;
 
 const std::set<std::string>& CommandKeys() {
   static const std::set<std::string> keys = {
@@ -35,23 +33,6 @@ Instant Now() {
   return Instant::FromNanos(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                 std::chrono::steady_clock::now().time_since_epoch())
                                 .count());
-}
-
-std::string Tail(const std::string& text) {
-  std::string tail = text.size() > kStderrTail ? text.substr(text.size() - kStderrTail) : text;
-  while (!tail.empty() && (tail.back() == '\n' || tail.back() == '\r')) tail.pop_back();
-  return tail;
-}
-
-Status FromOutcome(const std::string& what, const probe::CommandOutcome& outcome,
-                   Duration timeout) {
-  std::string message = what + ": " + outcome.Summary(timeout);
-  const std::string tail = Tail(outcome.stderr_text);
-  if (!tail.empty()) message += ": " + tail;
-  if (outcome.timed_out) return Status::Timeout(message);
-  if (outcome.cancelled) return Status::Aborted(message);
-  if (outcome.exit_code == kExitUnavailable) return Status::Unavailable(message);
-  return Status::FailedPrecondition(message);
 }
 
 int FirstLine(const AdapterConfig& config) {
@@ -114,8 +95,8 @@ Result<std::string> ExecAdapter::Run(const std::string& operation, Env env,
   env["BATON_DEADLINE_MS"] = std::to_string(timeout.millis());
   spec.env.assign(env.begin(), env.end());
   Result<probe::CommandOutcome> ran = probe::RunCommand(spec, timeout);
-  if (!ran.has_value()) return ran.error().WithContext(What(operation));
-  if (!ran->succeeded()) return FromOutcome(What(operation), *ran, timeout);
+  Status status = CommandStatus(What(operation), ran, timeout);
+  if (!status.ok()) return status;
   return std::move(ran->stdout_text);
 }
 
@@ -208,9 +189,9 @@ Status ExecAdapter::WaitForWatch(const std::atomic<bool>& cancel) const {
   Result<probe::CommandOutcome> ran = probe::RunCommand(spec, Duration::Max());
   if (!ran.has_value()) return ran.error().WithContext(What("watch"));
   if (ran->cancelled) return Status::Aborted(What("watch") + ": cancelled");
-  return Status::Unavailable(What("watch") + ": the watch command ended (" +
-                             ran->Summary(Duration::Max()) + ")" +
-                             (Tail(ran->stderr_text).empty() ? "" : ": " + Tail(ran->stderr_text)));
+  return Status::Unavailable(
+      What("watch") + ": the watch command ended (" + ran->Summary(Duration::Max()) + ")" +
+      (StderrTail(ran->stderr_text).empty() ? "" : ": " + StderrTail(ran->stderr_text)));
 }
 
 ExecCommand ExecAdapter::FenceCommand() const {
