@@ -235,6 +235,12 @@ std::string SentinelView::Sentinel(const Command& args) const {
   return Error("ERR unknown subcommand '" + args[1] + "'. Try SENTINEL HELP.");
 }
 
+std::string SentinelView::Role() const {
+  std::vector<std::string> names;
+  for (const auto& [name, g] : groups_) names.push_back(name);
+  return ArrayHeader(2) + Bulk("sentinel") + BulkArray(names);
+}
+
 std::string SentinelView::Info() const {
   std::string text = "# Server\r\nredis_version:7.0.0\r\nredis_mode:sentinel\r\nrun_id:" + myid_ +
                      "\r\n\r\n# Sentinel\r\nsentinel_masters:" + std::to_string(groups_.size()) +

@@ -39,6 +39,8 @@ class SentinelView {
   std::string Sentinel(const Command& args) const;
   // The INFO reply (sections Server and Sentinel).
   std::string Info() const;
+  // The ROLE reply: ["sentinel", [group names]].
+  std::string Role() const;
   const std::string& myid() const { return myid_; }
 
  private:

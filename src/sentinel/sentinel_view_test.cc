@@ -46,6 +46,7 @@ TEST(SentinelViewTest, AnswersWithTheConfirmedPrimary) {
             "-ERR No such master with that name\r\n");
   EXPECT_EQ(view.Sentinel({"SENTINEL", "myid"}), "$40\r\n" + std::string(40, 'a') + "\r\n");
   EXPECT_EQ(view.Sentinel({"SENTINEL", "sentinels", "cache"}), "*0\r\n");
+  EXPECT_EQ(view.Role(), "*2\r\n$8\r\nsentinel\r\n*1\r\n$5\r\ncache\r\n");
   const std::string master = view.Sentinel({"SENTINEL", "master", "cache"});
   EXPECT_EQ(master.rfind("*40\r\n$4\r\nname\r\n$5\r\ncache\r\n$2\r\nip\r\n$9\r\n127.0.0.1\r\n"
                          "$4\r\nport\r\n$4\r\n7001\r\n",

@@ -94,6 +94,7 @@ SentinelSession::Reply SentinelSession::Handle(const Command& args) {
   }
   if (cmd == "SENTINEL") return {view_.Sentinel(args)};
   if (cmd == "INFO") return {view_.Info()};
+  if (cmd == "ROLE") return {view_.Role()};
   if (cmd == "CLIENT") return {Client(args)};
   if (cmd == "HELLO") return {Hello(args)};
   if (cmd == "COMMAND") {

@@ -1,6 +1,6 @@
 // SentinelSession: one client connection's conversation with the endpoint,
 // without the socket: it answers each command (PING, SENTINEL ..., HELLO,
-// CLIENT, COMMAND, INFO, QUIT) in the shapes Redis Sentinel uses, keeps the
+// CLIENT, COMMAND, INFO, ROLE, QUIT) in the shapes Redis Sentinel uses, keeps the
 // connection's SUBSCRIBE/PSUBSCRIBE state (RESP2 rules: a subscribed
 // connection may only (un)subscribe, PING and QUIT), and encodes published
 // events for it. Pure; not thread-safe. The view must outlive the session.
