@@ -166,6 +166,16 @@ Status HealthService::AddMember(const failover::GroupConfig& group,
   return Status::Ok();
 }
 
+void HealthService::OnMemberHealth(HealthFn fn) {
+  on_health_ = std::move(fn);
+  if (!on_health_) return;
+  for (const auto& member : members_) {
+    if (member->health != detect::Health::kUnknown) {
+      on_health_(member->group, member->name, member->health, loop_.Now());
+    }
+  }
+}
+
 void HealthService::OnReport(const probe::CheckReport& report) {
   auto it = by_check_.find(report.check);
   if (it == by_check_.end()) return;

@@ -107,9 +107,11 @@ class HealthService {
 
   // `fn` runs on the loop thread after every change of a member's health
   // (kUnknown -> kHealthy included), with the instant the change was
-  // decided. It replaces any earlier callback; the current health of every
-  // member is available from Members() for a late subscriber.
-  void OnMemberHealth(HealthFn fn) { on_health_ = std::move(fn); }
+  // decided. It replaces any earlier callback, and is called at once for
+  // every member whose health is already known (decided while the service
+  // started, e.g. a supervised process running), so a subscriber misses
+  // nothing.
+  void OnMemberHealth(HealthFn fn);
 
   // Every member this node runs, ordered by group then member.
   std::vector<MemberView> Members() const;

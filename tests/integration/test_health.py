@@ -40,6 +40,12 @@ class HealthHandler(http.server.BaseHTTPRequestHandler):
         pass
 
 
+# An exec adapter whose commands succeed and do nothing: these tests are
+# about detection, not about what failover does with it.
+EXEC_ADAPTER = ('{ kind: exec, promote: "true", demote: "true", fence: "true", '
+                'follow: "true", observe: "echo role=primary" }')
+
+
 def groups_yaml(http_port, redis_port, hung_port, root):
     return """detection: { heartbeat_interval: 100ms, detector: phi, threshold: 8, health_refresh: 1s }
 groups:
@@ -48,7 +54,7 @@ groups:
       - name: w1
         node: n1
         address: 127.0.0.1:%(http)d
-        adapter: { kind: exec }
+        adapter: %(exec)s
         checks:
           - { name: port, kind: liveness, interval: 200ms, timeout: 150ms, rise: 1, fall: 1, tcp: { host: 127.0.0.1, port: %(http)d } }
           - { name: page, interval: 200ms, timeout: 150ms, rise: 1, fall: 1, http: { host: 127.0.0.1, port: %(http)d, path: /health, expect_status: [200] } }
@@ -68,7 +74,7 @@ groups:
       - name: s1
         node: n3
         address: 127.0.0.1:1
-        adapter: { kind: exec }
+        adapter: %(exec)s
         supervise:
           command: [sleep, "600"]
           log_path: %(root)s/s1.log
@@ -78,7 +84,7 @@ groups:
       - name: s2
         node: n3
         address: 127.0.0.1:2
-        adapter: { kind: exec }
+        adapter: %(exec)s
         checks:
           - { name: alive, kind: liveness, interval: 100ms, timeout: 90ms, rise: 1, fall: 2, jitter: 0, exec: { command: [test, -f, %(root)s/s2.alive] } }
         supervise:
@@ -87,7 +93,8 @@ groups:
           stop_grace: 1s
           poll_interval: 50ms
           restart: { initial_backoff: 100ms, max_backoff: 200ms, max_restarts: 5, budget_window: 1m }
-""" % {"http": http_port, "redis": redis_port, "root": root, "hung": hung_port}
+""" % {"http": http_port, "redis": redis_port, "root": root, "hung": hung_port,
+       "exec": EXEC_ADAPTER}
 
 
 def record(st, group, member):
