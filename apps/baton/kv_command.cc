@@ -1,4 +1,4 @@
-// `baton kv get|put|del|watch`.
+// `baton kv get|put|del|watch|lease`.
 #include <iostream>
 
 #include "client.h"
@@ -18,6 +18,7 @@ struct KvFlags {
   uint64_t lease = 0;
   uint64_t from = 0;
   uint64_t count = 0;
+  std::string ttl;
 };
 
 std::string KeyPath(const std::string& route, const std::string& key) {
@@ -87,6 +88,56 @@ int RunWatch(const KvFlags& f) {
   }
 }
 
+int RunLeaseGrant(const KvFlags& f) {
+  int code = 0;
+  auto j =
+      CallJson(f.client, admin::HttpMethod::kPost, "/v1/lease", json{{"ttl", f.ttl}}.dump(), &code);
+  if (!j) return code;
+  std::cout << (f.json ? j->dump(2) : (*j)["id"].dump()) << "\n";
+  return kExitOk;
+}
+
+int RunLeaseKeepAlive(const KvFlags& f) {
+  int code = 0;
+  auto j = CallJson(f.client, admin::HttpMethod::kPost,
+                    "/v1/lease/" + std::to_string(f.lease) + "/keepalive", "", &code);
+  if (!j) return code;
+  std::cout << (f.json ? j->dump(2) : "OK ttl_ms " + (*j)["ttl_ms"].dump()) << "\n";
+  return kExitOk;
+}
+
+int RunLeaseRevoke(const KvFlags& f) {
+  int code = 0;
+  auto j = CallJson(f.client, admin::HttpMethod::kDelete, "/v1/lease/" + std::to_string(f.lease),
+                    "", &code);
+  if (!j) return code;
+  std::cout << (f.json ? j->dump(2) : "revoked, deleted " + (*j)["deleted"].dump()) << "\n";
+  return kExitOk;
+}
+
+void AddLeaseCommand(CLI::App& kv, const std::shared_ptr<KvFlags>& f, RunFn* run) {
+  CLI::App* lease = kv.add_subcommand("lease", "Grant, keep alive or revoke a lease");
+  lease->require_subcommand(1);
+
+  CLI::App* grant = lease->add_subcommand("grant", "Grant a lease; prints its id");
+  AddClientFlags(grant, &f->client);
+  grant->add_option("ttl", f->ttl, "Time to live, e.g. 10s")->required();
+  grant->add_flag("--json", f->json, "Print the raw JSON");
+  grant->callback([f, run] { *run = [f] { return RunLeaseGrant(*f); }; });
+
+  CLI::App* keepalive = lease->add_subcommand("keepalive", "Renew a lease for its full TTL");
+  AddClientFlags(keepalive, &f->client);
+  keepalive->add_option("id", f->lease, "The lease id")->required();
+  keepalive->add_flag("--json", f->json, "Print the raw JSON");
+  keepalive->callback([f, run] { *run = [f] { return RunLeaseKeepAlive(*f); }; });
+
+  CLI::App* revoke = lease->add_subcommand("revoke", "Revoke a lease and delete its keys");
+  AddClientFlags(revoke, &f->client);
+  revoke->add_option("id", f->lease, "The lease id")->required();
+  revoke->add_flag("--json", f->json, "Print the raw JSON");
+  revoke->callback([f, run] { *run = [f] { return RunLeaseRevoke(*f); }; });
+}
+
 }  // namespace
 
 void AddKvCommand(CLI::App& app, RunFn* run) {
@@ -123,6 +174,8 @@ void AddKvCommand(CLI::App& app, RunFn* run) {
   watch->add_option("--count", f->count, "Exit after this many events");
   watch->add_flag("--json", f->json, "One JSON event per line");
   watch->callback([f, run] { *run = [f] { return RunWatch(*f); }; });
+
+  AddLeaseCommand(*kv, f, run);
 }
 
 }  // namespace baton::cli

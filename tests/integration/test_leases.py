@@ -137,6 +137,25 @@ class Leases(h.ClusterTestCase):
         h.log("kept-alive key expired %.2fs after keep-alives stopped"
               % (time.monotonic() - t_stop))
 
+    def test_cli_grants_keeps_alive_and_revokes_a_lease(self):
+        c = self.make_cluster(3, tls=False)
+        c.start()
+        leader = c.leader(timeout=30)
+        flags = ["--endpoint", ",".join(n.admin_address for n in c.nodes), "--token", c.token]
+        lease = int(h.run_baton(["kv", "lease", "grant", "30s"] + flags).stdout.strip())
+        self.assertGreater(lease, 0)
+        h.run_baton(["kv", "put", "lease/cli", "v", "--lease", str(lease)] + flags)
+        self.assertEqual(leader.get_value("lease/cli"), "v")
+        out = h.run_baton(["kv", "lease", "keepalive", str(lease)] + flags).stdout
+        self.assertIn("ttl_ms 30000", out)
+        out = h.run_baton(["kv", "lease", "revoke", str(lease)] + flags).stdout
+        self.assertIn("deleted 1", out)
+        for n in c.nodes:
+            h.wait_until(lambda n=n: n.get_value("lease/cli") is None, 10,
+                         what="lease/cli gone on %s after the revoke" % n.name)
+        r = h.run_baton(["kv", "lease", "keepalive", str(lease)] + flags, check=False)
+        self.assertNotEqual(r.returncode, 0, "keep-alive of a revoked lease succeeded")
+
 
 if __name__ == "__main__":
     h.main()
