@@ -27,7 +27,6 @@ struct Cluster::Node {
   raft::Index last_snapshot = 0;
   Instant next_tick;
   std::optional<raft::Ready> in_flight;                // waiting for its fsync
-  std::deque<Input> inbox;                             // arrived while the loop was blocked
   std::map<uint64_t, int> write_waiters;               // op id -> client
   std::map<uint64_t, int> read_waiters;                // op id -> client, before its ReadState
   std::vector<std::pair<raft::ReadState, int>> reads;  // ReadStates waiting for apply
@@ -152,11 +151,9 @@ void Cluster::TickNode(Node& node) {
 
 // ---- One node's loop -----------------------------------------------------------
 
+// Like the agent, a node keeps stepping while its write is in flight; only
+// the next Ready waits for the sync (ProcessReady).
 void Cluster::Feed(Node& node, Input input) {
-  if (node.disk.syncing()) {
-    node.inbox.push_back(std::move(input));
-    return;
-  }
   Handle(node, input);
   ProcessReady(node);
 }
@@ -231,12 +228,6 @@ void Cluster::CompleteSync(Node& node) {
   node.in_flight.reset();
   Finish(node, ready);
   ProcessReady(node);
-  while (node.up && !node.disk.syncing() && !node.inbox.empty()) {
-    Input input = std::move(node.inbox.front());
-    node.inbox.pop_front();
-    Handle(node, input);
-    ProcessReady(node);
-  }
 }
 
 // Applies before sending (both only need the write to be durable), so that a
@@ -309,6 +300,8 @@ void Cluster::MaybeCompact(Node& node) {
   if (node.applied < node.last_snapshot + params_.snapshot_every_entries) return;
   const auto term = node.disk.current().TermAt(node.applied);
   if (!term || node.disk.syncing()) return;
+  // A snapshot stepped while the write was in flight is already ahead of us.
+  if (node.applied < node.raft->first_index()) return;
   raft::Snapshot snapshot;
   snapshot.meta.index = node.applied;
   snapshot.meta.term = *term;
@@ -355,7 +348,6 @@ void Cluster::Crash(raft::NodeId id) {
   node.raft.reset();
   node.rng.reset();
   node.in_flight.reset();
-  node.inbox.clear();
   node.write_waiters.clear();
   node.read_waiters.clear();
   node.reads.clear();

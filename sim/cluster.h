@@ -6,10 +6,12 @@
 // actions. Every random choice comes from the Rng given at construction, so
 // a seed replays exactly.
 //
-// Each node follows the Ready rule through a SimDisk: a Ready's hard state,
-// entries and snapshot are written, and its messages are sent, its entries
+// Each node follows the Ready rule through a SimDisk, as the agent does: a
+// Ready's hard state, entries and snapshot are written; a leader's appends
+// and heartbeats leave at once; its other messages are sent, its entries
 // applied and the Ready advanced only when the fsync completes. While the
-// fsync is outstanding the node's loop is blocked: inputs queue in its inbox.
+// fsync is outstanding the node keeps stepping messages, ticks and client
+// operations; only its next Ready waits.
 // A crash loses unsynced writes; a restart rebuilds the node with
 // RawNode::Restore from what was synced.
 //

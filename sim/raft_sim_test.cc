@@ -60,7 +60,7 @@ TEST(RaftSimBrokenRuleTest, VotingWithoutTheLogCheckIsCaught) {
 TEST(RaftSimBrokenRuleTest, CommittingAnEarlierTermByCountIsCaught) {
   RaftSimOptions options;
   options.unsafe.commit_previous_term_by_count = true;
-  EXPECT_GT(CountViolations(options, 600), 0);
+  EXPECT_GT(CountViolations(options, 2000), 0);
 }
 
 TEST(FailoverScenarioTest, NewLeaderCommitsWithinTwoElectionTimeouts) {
