@@ -193,6 +193,7 @@ class World {
   int PrimaryNode() const;
   bool Settled() const;
   void Episode(int number);
+  void Inject(FaultKind kind, int n);
   void Heal(FaultKind kind, int n);
   bool Faulty(int n) const { return !nodes_[n].up || nodes_[n].paused || isolated_.contains(n); }
 
@@ -690,6 +691,54 @@ void World::Episode(int number) {
   ++result_.episodes;
   Trace("episode " + std::to_string(number) + ": " + FaultName(kind) + " on " + nodes_[n].name +
         " for " + duration.ToString());
+  Inject(kind, n);
+  At(t0 + duration, [this, kind, n] { Heal(kind, n); });
+  // Overlapping faults: a second node fails while the first fault lasts.
+  // Safety is checked as always; liveness only after both healed.
+  Instant end = t0 + duration;
+  if (options_.overlapping_faults && rng_.Chance(0.5)) {
+    int m = static_cast<int>(rng_.UniformInt(0, params_.nodes - 2));
+    if (m >= n) ++m;
+    constexpr FaultKind kSecond[] = {FaultKind::kReplicaMemberCrash, FaultKind::kOtherNodeCrash,
+                                     FaultKind::kOtherIsolated, FaultKind::kOtherAgentPaused};
+    const FaultKind second = kSecond[rng_.UniformInt(0, 3)];
+    const Instant t1 = t0 + Draw(Duration::Zero(), duration);
+    const Duration d1 = Draw(Duration::Millis(300), Duration::Seconds(8));
+    end = std::max(end, t1 + d1);
+    At(t1, [this, second, m, d1] {
+      Trace(std::string("overlapping: ") + FaultName(second) + " on " + nodes_[m].name + " for " +
+            d1.ToString());
+      Inject(second, m);
+      At(now_ + d1, [this, second, m] { Heal(second, m); });
+    });
+    RunTo(end);
+    return;
+  }
+  // Liveness: a member not on the faulty node takes writes within the bound
+  // (the fault may also have healed by then and the old primary kept going).
+  const bool member_only = kind == FaultKind::kPrimaryMemberCrash;
+  const Duration bound = RecoveryBound(params_, config_, !member_only, was_leader);
+  const Instant deadline = t0 + bound;
+  auto replaced = [this] {
+    const int p = PrimaryNode();
+    return p >= 0 && !Faulty(p);
+  };
+  if (!RunUntil(replaced, deadline)) {
+    if (!violation_) {
+      Violation(std::string("liveness: no member took writes within ") + bound.ToString() + " of " +
+                FaultName(kind) + " on " + nodes_[n].name);
+    }
+    return;
+  }
+  if (on_primary && PrimaryNode() != primary) {
+    const double ms = static_cast<double>((now_ - t0).nanos()) / 1e6;
+    result_.worst_recovery_ms = std::max(result_.worst_recovery_ms, ms);
+  }
+  RunTo(std::max(now_, t0 + duration));
+}
+
+// Starts fault `kind` on node n.
+void World::Inject(FaultKind kind, int n) {
   Node& node = nodes_[n];
   switch (kind) {
     case FaultKind::kPrimaryMemberCrash:
@@ -716,28 +765,6 @@ void World::Episode(int number) {
       if (leader_ >= 0) LoseLeader("stepped down");
       break;
   }
-  At(t0 + duration, [this, kind, n] { Heal(kind, n); });
-  // Liveness: a member not on the faulty node takes writes within the bound
-  // (the fault may also have healed by then and the old primary kept going).
-  const bool member_only = kind == FaultKind::kPrimaryMemberCrash;
-  const Duration bound = RecoveryBound(params_, config_, !member_only, was_leader);
-  const Instant deadline = t0 + bound;
-  auto replaced = [this] {
-    const int p = PrimaryNode();
-    return p >= 0 && !Faulty(p);
-  };
-  if (!RunUntil(replaced, deadline)) {
-    if (!violation_) {
-      Violation(std::string("liveness: no member took writes within ") + bound.ToString() + " of " +
-                FaultName(kind) + " on " + nodes_[n].name);
-    }
-    return;
-  }
-  if (on_primary && PrimaryNode() != primary) {
-    const double ms = static_cast<double>((now_ - t0).nanos()) / 1e6;
-    result_.worst_recovery_ms = std::max(result_.worst_recovery_ms, ms);
-  }
-  RunTo(std::max(now_, t0 + duration));
 }
 
 void World::Heal(FaultKind kind, int n) {

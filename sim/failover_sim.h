@@ -33,6 +33,9 @@ struct FailoverSimOptions {
   bool unsafe_promote_before_lease_margin = false;
   bool unsafe_no_self_fence = false;  // no self-fence by the holder nor by the watchdog
   bool unsafe_no_watchdog = false;    // a paused agent's member is never fenced
+  // With probability 1/2 per episode a second node fails while the first
+  // fault lasts (liveness is then checked only once both healed).
+  bool overlapping_faults = false;
   bool record_trace = false;
 };
 

@@ -5,7 +5,7 @@
 //   baton-sim demo --nodes 3 [--seed S]
 //   baton-sim failover --seeds N [--seed S] [--nodes 3|5] [--verbose]
 //                  [--unsafe-promote-before-lease-margin] [--unsafe-no-self-fence]
-//                  [--unsafe-no-watchdog]
+//                  [--unsafe-no-watchdog] [--overlapping-faults]
 //
 // `raft` runs N seeds from S (default 1) and prints a FAIL line and the
 // replay command for each failing seed; the last line is always
@@ -46,7 +46,8 @@ int Usage() {
                "       baton-sim demo --nodes 3 [--seed S]\n"
                "       baton-sim failover --seeds N [--seed S] [--nodes 3|5] [--verbose]\n"
                "                      [--unsafe-promote-before-lease-margin] "
-               "[--unsafe-no-self-fence] [--unsafe-no-watchdog]\n");
+               "[--unsafe-no-self-fence] [--unsafe-no-watchdog]\n"
+               "                      [--overlapping-faults]\n");
   return 2;
 }
 
@@ -75,6 +76,8 @@ bool Parse(int argc, char** argv, Args* args) {
       args->failover.unsafe_promote_before_lease_margin = true;
     } else if (flag == "--unsafe-no-self-fence") {
       args->failover.unsafe_no_self_fence = true;
+    } else if (flag == "--overlapping-faults") {
+      args->failover.overlapping_faults = true;
     } else if (flag == "--unsafe-no-watchdog") {
       args->failover.unsafe_no_watchdog = true;
     } else if (flag == "--seeds" && has_value && ParseNumber(argv[++i], &n)) {
@@ -145,6 +148,7 @@ std::string FailoverReplayCommand(const Args& args, uint64_t seed) {
   }
   if (args.failover.unsafe_no_self_fence) cmd += " --unsafe-no-self-fence";
   if (args.failover.unsafe_no_watchdog) cmd += " --unsafe-no-watchdog";
+  if (args.failover.overlapping_faults) cmd += " --overlapping-faults";
   return cmd;
 }
 

@@ -215,6 +215,8 @@ class Coordinator {
   void OnDone(Instant now);
   Duration Deadline(FailoverState state) const;
   std::optional<std::string> FencedBy(Instant now) const;
+  // Sync modes, not yet ranked after the fence settled (see OnFenceOld).
+  bool SettleBeforeRanking() const;
   bool Settled(const MemberConfig& member) const;
   void WriteGroup(const GroupRecord& next, LeaseRule rule, bool tracked);
   // The outcome of the tracked write, once; nullopt while it is pending.

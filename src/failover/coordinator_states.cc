@@ -140,6 +140,9 @@ void Coordinator::OnSelectCandidate(Instant now) {
     return Abort("-failover-abort-no-candidate", r.reason, now);
   }
   if (r.verdict == RankVerdict::kWouldLoseData) {
+    // The positions may be a report behind; sync modes rank again once the
+    // fence settled (OnFenceOld), and only that verdict aborts.
+    if (SettleBeforeRanking()) return Enter(FailoverState::kFenceOld, now);
     return Abort("-failover-abort-would-lose-data", r.reason, now);
   }
   candidate_ = r.chosen;
@@ -178,7 +181,7 @@ void Coordinator::OnFenceOld(Instant now) {
     // their way (an agent reports once per tick, at most drift_margin / 2).
     // Rank again once they have landed, so no acknowledged write is left out.
     // (A switchover's target already holds everything the paused primary has.)
-    if (config_.replication != Replication::kAsync && !take_lease_ && !ranked_after_fence_) {
+    if (SettleBeforeRanking()) {
       if (now < *current_->fenced + config_.drift_margin) return;
       ranked_after_fence_ = true;
       return Enter(FailoverState::kSelectCandidate, now);
@@ -202,6 +205,10 @@ void Coordinator::OnFenceOld(Instant now) {
   if (now - state_since_ > Deadline(state_)) {
     Abort("-failover-abort-not-fenced", held ? "lease still held" : "lease margin", now);
   }
+}
+
+bool Coordinator::SettleBeforeRanking() const {
+  return config_.replication != Replication::kAsync && !take_lease_ && !ranked_after_fence_;
 }
 
 void Coordinator::OnPromote(Instant now) {

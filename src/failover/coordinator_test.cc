@@ -153,21 +153,30 @@ TEST_F(CoordinatorTest, ATickGapEntersTiltAndLeavesItAfterThePeriod) {
 namespace baton::failover {
 namespace {
 
-// Found by baton-sim failover (seed 2860 before the fix): under semi-sync the
-// candidate was ranked the instant the old primary released its lease, on a
-// replica position reported one tick earlier; the other replica already held
-// (and had acknowledged) a newer write, which the promotion lost.
-TEST(CoordinatorSyncTest, RanksAgainAfterTheFenceOnPositionsThatLandedMeanwhile) {
-  GroupConfig config = ThreeMembers(Replication::kSemiSync);
-  Coordinator c(config, 3, At(0));
-  c.Step(GroupObserved{{1, "a", GroupState::kStable, "", "", false}, 3}, At(0));
-  c.Step(LeaseObserved{LeaseRecord{"a", "n1", 1}}, At(0));
-  auto report = [&](const std::string& name, MemberRole role, Position position, Instant at) {
+// A semi-sync group: a is primary at epoch 1, holds the lease, and has
+// acknowledged writes up to position 100.
+class CoordinatorSyncTest : public ::testing::Test {
+ protected:
+  CoordinatorSyncTest() : config_(ThreeMembers(Replication::kSemiSync)), c(config_, 3, At(0)) {
+    c.Step(GroupObserved{{1, "a", GroupState::kStable, "", "", false}, 3}, At(0));
+    c.Step(LeaseObserved{LeaseRecord{"a", "n1", 1}}, At(0));
+  }
+  void report(const std::string& name, MemberRole role, Position position, Instant at) {
     MemberRecord r = Member(name, role);
     r.position = position;
     r.acked_position = name == "a" ? 100 : 0;
     c.Step(MemberObserved{r}, at);
-  };
+  }
+
+  GroupConfig config_;
+  Coordinator c;
+};
+
+// Found by baton-sim failover (seed 2860 before the fix): under semi-sync the
+// candidate was ranked the instant the old primary released its lease, on a
+// replica position reported one tick earlier; the other replica already held
+// (and had acknowledged) a newer write, which the promotion lost.
+TEST_F(CoordinatorSyncTest, RanksAgainAfterTheFenceOnPositionsThatLandedMeanwhile) {
   report("a", MemberRole::kPrimary, 100, At(0));
   report("b", MemberRole::kReplica, 100, At(0));
   report("c", MemberRole::kReplica, 90, At(0));
@@ -188,17 +197,7 @@ TEST(CoordinatorSyncTest, RanksAgainAfterTheFenceOnPositionsThatLandedMeanwhile)
 // agent took its lease back while the coordinator waited in kFenceOld, then
 // released it; the settling wait was measured from the first fence, so the
 // candidate was ranked at once on a stale position.
-TEST(CoordinatorSyncTest, TheSettlingWaitRestartsWhenTheOldPrimaryTookTheLeaseBack) {
-  GroupConfig config = ThreeMembers(Replication::kSemiSync);
-  Coordinator c(config, 3, At(0));
-  c.Step(GroupObserved{{1, "a", GroupState::kStable, "", "", false}, 3}, At(0));
-  c.Step(LeaseObserved{LeaseRecord{"a", "n1", 1}}, At(0));
-  auto report = [&](const std::string& name, MemberRole role, Position position, Instant at) {
-    MemberRecord r = Member(name, role);
-    r.position = position;
-    r.acked_position = name == "a" ? 100 : 0;
-    c.Step(MemberObserved{r}, at);
-  };
+TEST_F(CoordinatorSyncTest, TheSettlingWaitRestartsWhenTheOldPrimaryTookTheLeaseBack) {
   report("a", MemberRole::kPrimary, 100, At(0));
   report("b", MemberRole::kReplica, 100, At(0));
   report("c", MemberRole::kReplica, 90, At(0));
@@ -213,6 +212,24 @@ TEST(CoordinatorSyncTest, TheSettlingWaitRestartsWhenTheOldPrimaryTookTheLeaseBa
   const CoordinatorReady r = c.TakeReady();
   ASSERT_EQ(r.writes.size(), 1u);
   EXPECT_EQ(r.writes[0].next.primary, "c");
+}
+
+// Found by baton-sim failover --overlapping-faults (seed 14816): the first
+// ranking, at the release, saw the only replica one report behind the
+// primary's acknowledged position and aborted (retry_after later it went on);
+// the verdict that counts is the one after the fence settled.
+TEST_F(CoordinatorSyncTest, WouldLoseDataAtTheReleaseWaitsForTheSettledRanking) {
+  report("a", MemberRole::kPrimary, 100, At(0));
+  report("b", MemberRole::kReplica, 99, At(0));
+  report("c", MemberRole::kReplica, 90, At(0));
+  c.Step(LeaseObserved{std::nullopt, true}, At(10));
+  EXPECT_FALSE(Has(c.TakeReady().events, "-failover-abort-would-lose-data"));
+  EXPECT_EQ(c.state(), FailoverState::kFenceOld);
+  report("b", MemberRole::kReplica, 100, At(200));
+  c.Tick(At(1100));
+  const CoordinatorReady r = c.TakeReady();
+  ASSERT_EQ(r.writes.size(), 1u);
+  EXPECT_EQ(r.writes[0].next.primary, "b");
 }
 
 }  // namespace
