@@ -21,5 +21,6 @@ void AddMembersCommand(CLI::App& app, RunFn* run);
 void AddKvCommand(CLI::App& app, RunFn* run);
 // groups, switchover, failover, pause, resume, history
 void AddGroupCommands(CLI::App& app, RunFn* run);
+void AddWatchdogCommand(CLI::App& app, RunFn* run);
 
 }  // namespace baton::cli

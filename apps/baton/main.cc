@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   baton::cli::AddMembersCommand(app, &run);
   baton::cli::AddKvCommand(app, &run);
   baton::cli::AddGroupCommands(app, &run);
+  baton::cli::AddWatchdogCommand(app, &run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

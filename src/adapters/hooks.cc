@@ -1,10 +1,9 @@
 #include "adapters/hooks.h"
 
-#include <chrono>
-#include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "adapters/command_status.h"
+#include "adapters/wall_clock.h"
 #include "admin/http_client.h"
 #include "probe/run_command.h"
 
@@ -14,20 +13,6 @@ namespace {
 // Runs a hook command; OK on exit 0.
 Status RunHook(const std::string& what, const probe::CommandSpec& spec, Duration timeout) {
   return CommandStatus(what, probe::RunCommand(spec, timeout), timeout);
-}
-
-std::string WallClockNow() {
-  const auto now = std::chrono::system_clock::now();
-  const std::time_t secs = std::chrono::system_clock::to_time_t(now);
-  const auto millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm utc{};
-  gmtime_r(&secs, &utc);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &utc);
-  char out[48];
-  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(millis));
-  return out;
 }
 
 }  // namespace
