@@ -76,7 +76,8 @@ int RunGroups(const GroupFlags& flags) {
 std::optional<json> Post(const GroupFlags& flags, const std::string& action, const json& body,
                          int* code) {
   return CallJson(flags.client, admin::HttpMethod::kPost,
-                  "/v1/groups/" + PercentEncode(flags.group) + "/" + action, body.dump(), code);
+                  "/v1/groups/" + PercentEncode(flags.group) + "/" + action,
+                  (body.is_object() ? body : json::object()).dump(), code);
 }
 
 int RunSimple(const GroupFlags& flags, const std::string& action, const json& body) {

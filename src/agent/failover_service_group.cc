@@ -245,6 +245,7 @@ void GroupDriver::Tick(Instant now) {
     FeedStatus(name, m, now);
   }
   agent_.Tick(now);
+  WriteReports();
   const bool lead = loaded_ && c_.leading();
   if (lead && !coordinator_) {
     coordinator_ = std::make_unique<failover::Coordinator>(config_, std::max(1, c_.voters()), now);
@@ -370,13 +371,7 @@ void GroupDriver::Pump() {
           RunLease(std::move(work));
         }
       }
-      for (failover::MemberRecord& report : r.reports) {
-        // Keep the other agents' down observations: this agent does not own them.
-        auto known = members_.find(report.member);
-        if (known != members_.end()) report.observed_down_by = known->second.observed_down_by;
-        const store::Put put = failover::MemberReport(config_.name, report);
-        Write(PutTxn(put.key, put.value), nullptr);
-      }
+      if (!r.reports.empty()) WriteReports();
     }
     if (coordinator_ && coordinator_->HasReady()) {
       progress = true;
@@ -392,6 +387,23 @@ void GroupDriver::Pump() {
     if (!progress) break;
   }
   pumping_ = false;
+}
+
+void GroupDriver::WriteReports() {
+  if (!loaded_) return;
+  for (auto& [name, m] : locals_) {
+    if (m.report_pending) continue;
+    failover::MemberRecord report = agent_.record(name);
+    // Keep the other agents' down observations: this agent does not own them.
+    auto known = members_.find(name);
+    if (known != members_.end()) report.observed_down_by = known->second.observed_down_by;
+    if (known != members_.end() && known->second == report) continue;
+    m.report_pending = true;
+    const store::Put put = failover::MemberReport(config_.name, report);
+    // A failed write (no leader yet) is retried at the next tick.
+    Write(PutTxn(put.key, put.value),
+          [this, name](Result<store::TxnResponse>) { locals_.at(name).report_pending = false; });
+  }
 }
 
 void GroupDriver::Write(store::Txn txn, std::function<void(Result<store::TxnResponse>)> done) {

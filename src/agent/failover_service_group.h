@@ -12,7 +12,8 @@
 //  - Performs their Ready: adapter commands on the member's MemberExecutor;
 //    lease work (grant + AcquireLeaseTxn, keep-alive, ReleaseLeaseTxn +
 //    revoke, the release only after the same Ready's fence completed);
-//    member reports; GroupCas writes; fencing orders through the hook;
+//    member reports (rewritten until the store holds this agent's view);
+//    GroupCas writes; fencing orders through the hook;
 //    serving sets; closed timelines into /baton/groups/<g>/history/.
 //  - Observes its members through Adapter::Observe (position, and health
 //    when no health feed reports them) and writes observed_down_by on other
@@ -114,6 +115,7 @@ class GroupDriver {
     Instant next_observe;
     store::LeaseId store_lease = store::kNoLease;
     std::optional<failover::LeaseWork> release_after_fence;
+    bool report_pending = false;  // a member report write is in flight
   };
 
   // Store view.
@@ -129,6 +131,8 @@ class GroupDriver {
   void RunCommand(const failover::AdapterCommand& command);
   void RunLease(failover::LeaseWork work);
   void Release(const failover::LeaseWork& work);
+  // Writes this agent's view of each local member when the store differs.
+  void WriteReports();
   void Write(store::Txn txn, std::function<void(Result<store::TxnResponse>)> done);
   void RunWrite(const failover::GroupWrite& write);
   void RunFence(const failover::FenceOrder& order);

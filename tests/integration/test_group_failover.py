@@ -1,0 +1,264 @@
+"""Group failover in real agents, through the exec adapter.
+
+Three agents manage group "svc": one member per node, each a tiny Python
+service process (started and ended by this test, by pid) whose role, epoch,
+position and source live in files in its directory. The primary advances
+its position; a replica copies the position of the member it follows. The
+exec adapter's commands are one hook script that reads and writes those
+files and answers 69 (unavailable) when the service process is gone.
+
+  - kill -9 the primary's service: its agent releases the lease and a
+    replica is promoted with a higher epoch; the survivors follow it;
+    `baton history` shows the timeline and /metrics counts the failover.
+  - `baton switchover` moves the primary to the named member.
+  - `baton pause`: a dead primary is left alone; `baton resume`: replaced.
+  - kill -9 the primary's whole node (agent and service): a replica is
+    promoted, not before the lease could have expired plus the margin."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cluster as h  # noqa: E402
+
+# One script: `serve DIR` is the service, `hook DIR` the exec adapter's
+# command for every operation (BATON_OPERATION).
+SCRIPT = r'''
+import os, sys, time
+mode, d = sys.argv[1], sys.argv[2]
+def read(name, default=""):
+    try:
+        with open(os.path.join(d, name)) as f:
+            return f.read().strip()
+    except OSError:
+        return default
+def write(name, value):
+    tmp = os.path.join(d, name + ".tmp")
+    with open(tmp, "w") as f:
+        f.write(str(value))
+    os.replace(tmp, os.path.join(d, name))
+def alive():
+    try:
+        os.kill(int(read("pid", "0")), 0)
+        return True
+    except (OSError, ValueError):
+        return False
+def serve():
+    write("pid", os.getpid())
+    deadline = time.time() + 600
+    while time.time() < deadline:
+        role = read("role", "replica")
+        if role == "primary":
+            write("position", int(read("position", "0") or 0) + 10)
+        elif role == "replica" and read("following"):
+            port = read("following").rsplit(":", 1)[1]
+            try:
+                with open(os.path.join(os.path.dirname(d), "svc-" + port, "position")) as f:
+                    write("position", f.read().strip() or "0")
+            except OSError:
+                pass
+        time.sleep(0.1)
+def hook():
+    op = os.environ["BATON_OPERATION"]
+    with open(os.path.join(d, "hook.log"), "a") as log:
+        log.write("%s epoch=%s primary=%s\n" % (op, os.environ.get("BATON_EPOCH", ""),
+                                               os.environ.get("BATON_PRIMARY_ADDRESS", "")))
+    if op == "fence":
+        if alive() and read("role") in ("primary", "writes-paused"):
+            write("role", "fenced")
+        sys.exit(0)
+    if not alive():
+        sys.exit(69)
+    if op == "promote":
+        write("role", "primary"); write("epoch", os.environ["BATON_EPOCH"]); write("following", "")
+    elif op == "demote":
+        write("role", "fenced")
+    elif op == "follow":
+        write("role", "replica"); write("following", os.environ["BATON_PRIMARY_ADDRESS"])
+    elif op == "pause_writes":
+        write("role", "writes-paused")
+    elif op == "resume_writes":
+        write("role", "primary")
+    elif op == "observe":
+        print("role=%s position=%s" % (read("role", "replica"), read("position", "0") or "0"))
+serve() if mode == "serve" else hook()
+'''
+
+LEASE_TTL = 3.0
+DRIFT = 0.5
+
+
+class GroupFailoverTest(h.ClusterTestCase):
+    def setUp(self):
+        super().setUp()
+        self.c = self.make_cluster(3)
+        self.ports = {n.name: h.free_port() for n in self.c.nodes}
+        self.script = os.path.join(self.c.root, "svc.py")
+        with open(self.script, "w") as f:
+            f.write(SCRIPT)
+        self.procs = {}
+        for node in self.c.nodes:
+            os.makedirs(self.dir_of(self.member_of(node)), exist_ok=True)
+            self.start_service(self.member_of(node))
+        yaml = self.groups_yaml()
+        for node in self.c.nodes:
+            with open(node.config_path, "a") as f:
+                f.write(yaml)
+        self.c.start()
+        self.c.leader(timeout=30)
+
+    def tearDown(self):
+        for p in self.procs.values():
+            if p.poll() is None:
+                p.kill()
+                p.wait(timeout=5)
+        super().tearDown()
+
+    # ---- the service ----------------------------------------------------
+    def member_of(self, node):
+        return "m" + node.name[1:]
+
+    def node_of(self, member):
+        return self.c.node(int(member[1:]))
+
+    def port_of(self, member):
+        return self.ports["n" + member[1:]]
+
+    def dir_of(self, member):
+        return os.path.join(self.c.root, "svc-%d" % self.port_of(member))
+
+    def start_service(self, member):
+        self.procs[member] = subprocess.Popen([sys.executable, self.script, "serve", self.dir_of(member)])
+
+    def kill_service(self, member):
+        p = self.procs[member]
+        os.kill(p.pid, signal.SIGKILL)
+        p.wait(timeout=5)
+
+    def file(self, member, name):
+        try:
+            with open(os.path.join(self.dir_of(member), name)) as f:
+                return f.read().strip()
+        except OSError:
+            return ""
+
+    def groups_yaml(self):
+        lines = ["groups:", "  - name: svc", "    lease_ttl: %dms" % (LEASE_TTL * 1000),
+                 "    drift_margin: %dms" % (DRIFT * 1000),
+                 "    timeouts: { command: 3s, retry_after: 2s }", "    members:"]
+        for node in self.c.nodes:
+            m = self.member_of(node)
+            cmd = '"%s %s hook %s"' % (sys.executable, self.script, self.dir_of(m))  # a shell line
+            lines += ["      - name: %s" % m, "        node: %s" % node.name,
+                      "        address: 127.0.0.1:%d" % self.port_of(m),
+                      "        adapter: { kind: exec, promote: %s, demote: %s, fence: %s, "
+                      "follow: %s, observe: %s, pause_writes: %s, resume_writes: %s }"
+                      % ((cmd,) * 7)]
+        return "\n".join(lines) + "\n"
+
+    # ---- the group ------------------------------------------------------
+    def group(self):
+        for n in self.c.running():
+            r = n.request("GET", "/v1/groups/svc", timeout=2.0)
+            if r.status == 200:
+                return r.json()
+        return None
+
+    def settled(self, exclude=()):
+        """The primary once the service agrees with the record: it is primary
+        at the record's epoch and every other live service follows it."""
+        g = self.group()
+        if not g or not g["primary"] or g["state"] != "stable" or g["primary"] in exclude:
+            return None
+        p = g["primary"]
+        if self.file(p, "role") != "primary" or self.file(p, "epoch") != str(g["epoch"]):
+            return None
+        for m, proc in self.procs.items():
+            if m != p and proc.poll() is None and self.file(m, "following") != \
+                    "127.0.0.1:%d" % self.port_of(p):
+                return None
+        return g
+
+    def wait_settled(self, timeout=30, exclude=()):
+        return h.wait_until(lambda: self.settled(exclude), timeout,
+                            what="a settled primary (not %s)" % (exclude,))
+
+    def baton(self, *args, timeout=60):
+        endpoints = ",".join(n.admin_address for n in self.c.running())
+        cmd = [h.BATON] + list(args) + ["--endpoint", endpoints, "--token", self.c.token]
+        if self.c.tls:
+            cmd += ["--ca", os.path.join(self.c.certs_dir, "ca.pem")]
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+
+    # ---- tests ----------------------------------------------------------
+    def test_killed_primary_service_is_replaced_with_a_higher_epoch(self):
+        g = self.wait_settled()
+        first, epoch = g["primary"], g["epoch"]
+        h.log("first primary %s at epoch %d" % (first, epoch))
+        killed = time.time()
+        self.kill_service(first)
+        g2 = self.wait_settled(timeout=30, exclude=(first,))
+        took = time.time() - killed
+        h.log("%s promoted at epoch %d after %.2fs" % (g2["primary"], g2["epoch"], took))
+        self.assertGreater(g2["epoch"], epoch)
+        # Released at once (Observe fails twice): well under the lease ttl + margin.
+        self.assertLess(took, LEASE_TTL + DRIFT + 2.0)
+        r = self.baton("history", "svc", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        history = json.loads(r.stdout)["history"]
+        last = history[-1]
+        self.assertEqual(last["cause"], "lease-released")
+        self.assertEqual(last["old_primary"], first)
+        self.assertEqual(last["new_primary"], g2["primary"])
+        self.assertIn("promoted", last["steps_ms"])
+        leader = self.c.leader()
+        metrics = leader.request("GET", "/metrics").text
+        self.assertIn('baton_failovers_total{group="svc",cause="lease-released"} 1', metrics)
+        self.assertIn("baton_failover_recover_seconds", metrics)
+
+    def test_switchover_then_pause_and_resume(self):
+        g = self.wait_settled()
+        first = g["primary"]
+        target = [m for m in self.procs if m != first][0]
+        r = self.baton("switchover", "svc", "--to", target, "--wait", "30s")
+        h.log(r.stdout)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        g = self.wait_settled(timeout=10)
+        self.assertEqual(g["primary"], target)
+        self.assertEqual(self.file(first, "following"), "127.0.0.1:%d" % self.port_of(target))
+        self.assertIn("pause_writes", open(os.path.join(self.dir_of(first), "hook.log")).read())
+
+        r = self.baton("pause", "svc")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        h.wait_until(lambda: (self.group() or {}).get("paused"), 10, what="paused")
+        epoch = self.group()["epoch"]
+        self.kill_service(target)
+        time.sleep(LEASE_TTL + DRIFT + 2)
+        g = self.group()
+        self.assertEqual(g["primary"], target)
+        self.assertEqual(g["epoch"], epoch)
+        r = self.baton("resume", "svc")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        g = self.wait_settled(timeout=30, exclude=(target,))
+        self.assertGreater(g["epoch"], epoch)
+
+    def test_dead_primary_node_is_replaced_after_lease_expiry(self):
+        g = self.wait_settled()
+        first = g["primary"]
+        killed = time.time()
+        self.node_of(first).kill(signal.SIGKILL)
+        self.kill_service(first)
+        g2 = self.wait_settled(timeout=40, exclude=(first,))
+        took = time.time() - killed
+        h.log("%s promoted at epoch %d after %.2fs" % (g2["primary"], g2["epoch"], took))
+        self.assertGreater(g2["epoch"], g["epoch"])
+        # The lease could only end ttl - ttl/3 after the last renewal at the earliest.
+        self.assertGreaterEqual(took, LEASE_TTL * 2 / 3 + DRIFT)
+
+
+if __name__ == "__main__":
+    h.main()
