@@ -15,9 +15,9 @@
 //    at it (never before it; normally within a few milliseconds after, plus
 //    the command's own run time) unless re-armed or disarmed first.
 //    `deadline` is an Instant of steady_clock (EventLoop::Now()), which is
-//    CLOCK_MONOTONIC on Linux. Choose it so the fence completes before anyone
-//    else may be promoted: the lease's local end minus the drift margin minus
-//    the fence command's timeout (docs/adapters.md, "Timing").
+//    CLOCK_MONOTONIC on Linux. Use the lease holder's fence point
+//    (MemberAgent::WatchdogDeadline) and a fence timeout below drift_margin
+//    (docs/adapters.md, "Timing").
 //  - Disarm(member): when it returns OK no fence will run for `member`
 //    (unless armed again). Disarming an unknown member is OK.
 //  - A fence fires once; the member must be armed again afterwards.
