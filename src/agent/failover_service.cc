@@ -17,7 +17,11 @@ int Voters(RaftServer& raft) {
 
 FailoverService::FailoverService(net::EventLoop& loop, Logger& logger,
                                  admin::MetricsRegistry& metrics, int worker_threads)
-    : loop_(loop), logger_(logger), metrics_(metrics), pool_(loop, worker_threads) {}
+    : loop_(loop),
+      logger_(logger),
+      metrics_(metrics),
+      pool_(loop, worker_threads),
+      watchdog_pool_(loop, 1) {}
 
 Result<std::unique_ptr<FailoverService>> FailoverService::Create(
     net::EventLoop& loop, Logger& logger, admin::MetricsRegistry& metrics, RaftServer& raft,
@@ -40,6 +44,15 @@ Result<std::unique_ptr<FailoverService>> FailoverService::Create(
       new FailoverService(loop, logger, metrics, std::max(1, options.worker_threads)));
   service->node_ = options.node;
   FailoverService* self = service.get();
+  const bool wants_watchdog =
+      std::any_of(options.groups.begin(), options.groups.end(),
+                  [](const GroupSetup& g) { return !g.watchdog_fence.empty(); });
+  if (wants_watchdog && !options.watchdog_argv.empty()) {
+    BATON_ASSIGN_OR_RETURN(self->watchdog_, adapters::WatchdogClient::Start(options.watchdog_argv,
+                                                                            options.watchdog_log));
+    logger.Log(LogLevel::kInfo,
+               "failover: watchdog started (pid " + std::to_string(self->watchdog_->pid()) + ")");
+  }
   for (GroupSetup& g : options.groups) {
     const std::string name = g.config.name;
     GroupDriverContext context{
@@ -53,7 +66,9 @@ Result<std::unique_ptr<FailoverService>> FailoverService::Create(
         [&raft] { return Voters(raft); },
         [self](const failover::Timeline& t) { self->OnTimeline(t); },
         [self, name] { self->feed_.Publish(self->groups_.at(name)->Topology()); },
-        options.observe_interval};
+        options.observe_interval,
+        self->watchdog_.get(),
+        &self->watchdog_pool_};
     self->groups_[name] = std::make_unique<GroupDriver>(std::move(context), std::move(g));
   }
   for (auto& [name, driver] : self->groups_) {

@@ -40,6 +40,10 @@ struct FailoverServiceOptions {
   // How often each local member's adapter is asked for its state.
   Duration observe_interval = Duration::Millis(500);
   int worker_threads = 4;
+  // The watchdog process (e.g. {"/proc/self/exe", "watchdog"}) and its log;
+  // empty: no watchdog. Started when any member has a watchdog fence.
+  std::vector<std::string> watchdog_argv;
+  std::string watchdog_log;
 };
 
 class FailoverService {
@@ -77,6 +81,8 @@ class FailoverService {
   admin::MetricsRegistry& metrics_;
   std::string node_;
   net::WorkerPool pool_;
+  net::WorkerPool watchdog_pool_;  // one thread: arm and disarm stay in order
+  std::unique_ptr<adapters::WatchdogClient> watchdog_;
   TopologyFeed feed_;
   std::map<std::string, std::unique_ptr<GroupDriver>> groups_;
   net::TimerHandle tick_timer_;

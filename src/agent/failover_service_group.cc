@@ -57,6 +57,8 @@ GroupDriver::GroupDriver(GroupDriverContext context, GroupSetup setup)
     Local& local = locals_[m.name];
     local.adapter = it->second;
     local.exec = std::make_unique<MemberExecutor>(c_.pool, local.adapter);
+    auto fence = setup.watchdog_fence.find(m.name);
+    if (fence != setup.watchdog_fence.end()) local.watchdog_fence = fence->second;
   }
 }
 
@@ -258,6 +260,34 @@ void GroupDriver::Tick(Instant now) {
   }
   if (coordinator_) coordinator_->Tick(now);
   Pump();
+  UpdateWatchdog();
+}
+
+void GroupDriver::UpdateWatchdog() {
+  if (!c_.watchdog) return;
+  // The watchdog's fence must be done by the holder's own fence point.
+  const Duration fence_timeout = config_.drift_margin;
+  for (auto& [name, m] : locals_) {
+    if (!m.watchdog_fence) continue;
+    std::optional<Instant> deadline = agent_.WatchdogDeadline(name);
+    if (deadline) *deadline = *deadline - fence_timeout;
+    if (deadline == m.watchdog_armed) continue;
+    m.watchdog_armed = deadline;
+    const std::string key = config_.name + "/" + name;
+    adapters::WatchdogClient* watchdog = c_.watchdog;
+    auto status = std::make_shared<Status>();
+    c_.watchdog_pool->Submit(
+        [watchdog, key, deadline, fence = *m.watchdog_fence, fence_timeout, status] {
+          *status = deadline ? watchdog->Arm(key, fence, fence_timeout, *deadline)
+                             : watchdog->Disarm(key);
+        },
+        [this, alive = std::weak_ptr<int>(alive_), key, status, armed = deadline.has_value()] {
+          if (alive.expired() || status->ok()) return;
+          c_.logger.Log(LogLevel::kError, "failover " + key + ": watchdog " +
+                                              (armed ? "arm" : "disarm") +
+                                              " failed: " + status->ToString());
+        });
+  }
 }
 
 void GroupDriver::OnSchedulingGap(Duration gap, Instant now) {

@@ -18,6 +18,9 @@
 //  - Observes its members through Adapter::Observe (position, and health
 //    when no health feed reports them) and writes observed_down_by on other
 //    nodes' members (CAS on the member record) from OnHealth.
+//  - Arms the watchdog (a separate process) for every member whose lease it
+//    holds, so a paused or dead agent's member is fenced at the fence point
+//    even though the agent cannot act.
 // Writes go to `writer` (the store leader, local or forwarded). Loop thread
 // only; the service owns it and outlives it.
 #pragma once
@@ -31,6 +34,7 @@
 #include <vector>
 
 #include "adapters/adapter.h"
+#include "adapters/watchdog_client.h"
 #include "admin/metrics.h"
 #include "agent/failover_service_exec.h"
 #include "core/logger.h"
@@ -51,6 +55,8 @@ struct GroupSetup {
   // This node's members: member name -> its adapter.
   std::map<std::string, std::shared_ptr<adapters::Adapter>> adapters;
   FenceHook fence_hook;  // empty: no hook (config.fencing_hook must be false)
+  // This node's members the watchdog can fence on its own: member -> command.
+  std::map<std::string, adapters::ExecCommand> watchdog_fence;
 };
 
 struct GroupDriverContext {
@@ -65,6 +71,9 @@ struct GroupDriverContext {
   std::function<void(const failover::Timeline&)> on_timeline;  // metrics
   std::function<void()> on_change;                             // records changed (topology)
   Duration observe_interval;
+  // Null: no watchdog. Arm/Disarm run on `watchdog_pool` (one thread, in order).
+  adapters::WatchdogClient* watchdog = nullptr;
+  net::WorkerPool* watchdog_pool = nullptr;
 };
 
 // What GET /v1/groups/<g> shows.
@@ -116,6 +125,8 @@ class GroupDriver {
     store::LeaseId store_lease = store::kNoLease;
     std::optional<failover::LeaseWork> release_after_fence;
     bool report_pending = false;  // a member report write is in flight
+    std::optional<adapters::ExecCommand> watchdog_fence;
+    std::optional<Instant> watchdog_armed;  // the deadline last handed to the watchdog
   };
 
   // Store view.
@@ -131,6 +142,9 @@ class GroupDriver {
   void RunCommand(const failover::AdapterCommand& command);
   void RunLease(failover::LeaseWork work);
   void Release(const failover::LeaseWork& work);
+  // Arms the watchdog with each held lease's fence point (minus the fence
+  // command's time), re-arms it after renewals, disarms it on release.
+  void UpdateWatchdog();
   // Writes this agent's view of each local member when the store differs.
   void WriteReports();
   void Write(store::Txn txn, std::function<void(Result<store::TxnResponse>)> done);

@@ -40,6 +40,8 @@ FenceHook ExecFenceHook(const config::ExecHookSpec& spec, std::string group) {
 Result<FailoverServiceOptions> FailoverOptionsFromConfig(const config::AgentConfig& config) {
   FailoverServiceOptions options;
   options.node = config.node.name;
+  options.watchdog_argv = {"/proc/self/exe", "watchdog"};
+  options.watchdog_log = config.data_dir + "/watchdog.log";
   for (const config::GroupSpec& spec : config.groups) {
     GroupSetup setup;
     setup.config = spec.group;
@@ -57,6 +59,14 @@ Result<FailoverServiceOptions> FailoverOptionsFromConfig(const config::AgentConf
                                        adapter.error().message());
       }
       setup.adapters[m.name] = std::shared_ptr<adapters::Adapter>(std::move(*adapter));
+      Result<adapters::ExecCommand> fence =
+          adapters::WatchdogFenceCommand(member->adapter, {spec.group.name, m.name, m.address});
+      if (fence.has_value()) {
+        setup.watchdog_fence[m.name] = std::move(*fence);
+      } else if (fence.error().code() != StatusCode::kNotFound) {
+        return Status::InvalidArgument("groups." + spec.group.name + "." + m.name + ": " +
+                                       fence.error().message());
+      }
     }
     if (spec.fencing) setup.fence_hook = ExecFenceHook(*spec.fencing, spec.group.name);
     options.groups.push_back(std::move(setup));

@@ -13,7 +13,10 @@ files and answers 69 (unavailable) when the service process is gone.
   - `baton switchover` moves the primary to the named member.
   - `baton pause`: a dead primary is left alone; `baton resume`: replaced.
   - kill -9 the primary's whole node (agent and service): a replica is
-    promoted, not before the lease could have expired plus the margin."""
+    promoted, not before the lease could have expired plus the margin.
+  - SIGSTOP the primary's agent for longer than the lease: the watchdog
+    fences its member before another is promoted; after SIGCONT the old
+    agent re-points its member and never promotes it with the old epoch."""
 
 import json
 import os
@@ -65,8 +68,9 @@ def serve():
 def hook():
     op = os.environ["BATON_OPERATION"]
     with open(os.path.join(d, "hook.log"), "a") as log:
-        log.write("%s epoch=%s primary=%s\n" % (op, os.environ.get("BATON_EPOCH", ""),
-                                               os.environ.get("BATON_PRIMARY_ADDRESS", "")))
+        log.write("%.3f %s epoch=%s primary=%s by=%s\n" % (
+            time.time(), op, os.environ.get("BATON_EPOCH", ""),
+            os.environ.get("BATON_PRIMARY_ADDRESS", ""), os.environ.get("BATON_FENCED_BY", "")))
     if op == "fence":
         if alive() and read("role") in ("primary", "writes-paused"):
             write("role", "fenced")
@@ -170,7 +174,8 @@ class GroupFailoverTest(h.ClusterTestCase):
 
     def settled(self, exclude=()):
         """The primary once the service agrees with the record: it is primary
-        at the record's epoch and every other live service follows it."""
+        at the record's epoch and every other live service (but the excluded)
+        follows it."""
         g = self.group()
         if not g or not g["primary"] or g["state"] != "stable" or g["primary"] in exclude:
             return None
@@ -178,7 +183,7 @@ class GroupFailoverTest(h.ClusterTestCase):
         if self.file(p, "role") != "primary" or self.file(p, "epoch") != str(g["epoch"]):
             return None
         for m, proc in self.procs.items():
-            if m != p and proc.poll() is None and self.file(m, "following") != \
+            if m != p and m not in exclude and proc.poll() is None and self.file(m, "following") != \
                     "127.0.0.1:%d" % self.port_of(p):
                 return None
         return g
@@ -258,6 +263,43 @@ class GroupFailoverTest(h.ClusterTestCase):
         self.assertGreater(g2["epoch"], g["epoch"])
         # The lease could only end ttl - ttl/3 after the last renewal at the earliest.
         self.assertGreaterEqual(took, LEASE_TTL * 2 / 3 + DRIFT)
+
+    def hook_log(self, member):
+        try:
+            with open(os.path.join(self.dir_of(member), "hook.log")) as f:
+                return [line.split() for line in f if line.strip()]
+        except OSError:
+            return []
+
+    def test_paused_primary_agent_is_fenced_by_the_watchdog_before_a_promotion(self):
+        g = self.wait_settled()
+        first, epoch = g["primary"], g["epoch"]
+        agent = self.node_of(first)
+        stopped = time.time()
+        os.kill(agent.proc.pid, signal.SIGSTOP)
+        try:
+            g2 = self.wait_settled(timeout=40, exclude=(first,))
+            h.log("%s promoted at epoch %d after %.2fs" % (g2["primary"], g2["epoch"],
+                                                           time.time() - stopped))
+            fences = [float(l[0]) for l in self.hook_log(first)
+                      if l[1] == "fence" and "by=watchdog" in l and float(l[0]) > stopped]
+            promotes = [float(l[0]) for l in self.hook_log(g2["primary"])
+                        if l[1] == "promote" and l[2] == "epoch=%d" % g2["epoch"]]
+            self.assertTrue(fences, "the watchdog never fenced %s" % first)
+            self.assertTrue(promotes)
+            h.log("watchdog fence %.2fs, promotion %.2fs after SIGSTOP"
+                  % (fences[0] - stopped, promotes[0] - stopped))
+            self.assertLess(fences[0], promotes[0])
+            self.assertEqual(self.file(first, "role"), "fenced")
+        finally:
+            os.kill(agent.proc.pid, signal.SIGCONT)
+        address = "127.0.0.1:%d" % self.port_of(g2["primary"])
+        h.wait_until(lambda: self.file(first, "following") == address, 20,
+                     what="%s re-pointed to the new primary" % first)
+        time.sleep(1)
+        late = [l for l in self.hook_log(first) if float(l[0]) > stopped and l[1] == "promote"]
+        self.assertEqual(late, [], "the old agent acted as primary after its pause")
+        self.assertEqual(self.group()["primary"], g2["primary"])
 
 
 if __name__ == "__main__":
