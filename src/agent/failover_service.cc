@@ -21,7 +21,8 @@ FailoverService::FailoverService(net::EventLoop& loop, Logger& logger,
       logger_(logger),
       metrics_(metrics),
       pool_(loop, worker_threads),
-      watchdog_pool_(loop, 1) {}
+      watchdog_pool_(loop, 1),
+      notify_pool_(loop, 1) {}
 
 Result<std::unique_ptr<FailoverService>> FailoverService::Create(
     net::EventLoop& loop, Logger& logger, admin::MetricsRegistry& metrics, RaftServer& raft,
@@ -68,7 +69,8 @@ Result<std::unique_ptr<FailoverService>> FailoverService::Create(
         [self, name] { self->feed_.Publish(self->groups_.at(name)->Topology()); },
         options.observe_interval,
         self->watchdog_.get(),
-        &self->watchdog_pool_};
+        &self->watchdog_pool_,
+        &self->notify_pool_};
     self->groups_[name] = std::make_unique<GroupDriver>(std::move(context), std::move(g));
   }
   for (auto& [name, driver] : self->groups_) {

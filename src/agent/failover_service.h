@@ -80,9 +80,11 @@ class FailoverService {
   Logger& logger_;
   admin::MetricsRegistry& metrics_;
   std::string node_;
+  // Declared before the pools: destroyed after them, once no job uses it.
+  std::unique_ptr<adapters::WatchdogClient> watchdog_;
   net::WorkerPool pool_;
   net::WorkerPool watchdog_pool_;  // one thread: arm and disarm stay in order
-  std::unique_ptr<adapters::WatchdogClient> watchdog_;
+  net::WorkerPool notify_pool_;    // one thread: notifications in event order
   TopologyFeed feed_;
   std::map<std::string, std::unique_ptr<GroupDriver>> groups_;
   net::TimerHandle tick_timer_;

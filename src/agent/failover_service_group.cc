@@ -16,6 +16,8 @@ constexpr size_t kRecentEvents = 64;
 // Consecutive failed Observe calls that make a member unhealthy when no
 // health feed reports it.
 constexpr int kObserveFall = 2;
+// Notify calls queued at most; more events are logged but not announced.
+constexpr int kMaxNotifyPending = 256;
 
 Status CallAdapter(adapters::Adapter& a, const failover::AdapterCommand& c) {
   switch (c.kind) {
@@ -49,6 +51,7 @@ GroupDriver::GroupDriver(GroupDriverContext context, GroupSetup setup)
     : c_(std::move(context)),
       config_(std::move(setup.config)),
       fence_hook_(std::move(setup.fence_hook)),
+      notify_(std::move(setup.notify)),
       agent_(config_, c_.node) {
   for (const failover::MemberConfig& m : config_.members) {
     if (m.node != c_.node) continue;
@@ -577,7 +580,31 @@ void GroupDriver::Record(const std::vector<detect::Event>& events, const std::st
                   "failover " + config_.name + " [" + source + "] " + e.ToString());
     recent_.push_back(e);
     if (recent_.size() > kRecentEvents) recent_.pop_front();
+    Announce(e);
   }
+}
+
+void GroupDriver::Announce(const detect::Event& event) {
+  if (!notify_ || !c_.notify_pool) return;
+  if (notify_pending_ >= kMaxNotifyPending) {
+    c_.logger.Log(LogLevel::kWarn, "failover " + config_.name +
+                                       ": notify backlog full, not announced: " + event.ToString());
+    return;
+  }
+  ++notify_pending_;
+  auto status = std::make_shared<Status>();
+  c_.notify_pool->Submit(
+      [spec = *notify_, group = config_.name, event, status] {
+        *status = adapters::Notify(spec, group, event);
+      },
+      [this, alive = std::weak_ptr<int>(alive_), status] {
+        if (alive.expired()) return;
+        --notify_pending_;
+        if (!status->ok()) {
+          c_.logger.Log(LogLevel::kWarn,
+                        "failover " + config_.name + ": notify failed: " + status->ToString());
+        }
+      });
 }
 
 // ---- Views -----------------------------------------------------------------

@@ -14,7 +14,8 @@
 //    revoke, the release only after the same Ready's fence completed);
 //    member reports (rewritten until the store holds this agent's view);
 //    GroupCas writes; fencing orders through the hook;
-//    serving sets; closed timelines into /baton/groups/<g>/history/.
+//    serving sets; closed timelines into /baton/groups/<g>/history/; every
+//    event to the notify hooks.
 //  - Observes its members through Adapter::Observe (position, and health
 //    when no health feed reports them) and writes observed_down_by on other
 //    nodes' members (CAS on the member record) from OnHealth.
@@ -34,6 +35,7 @@
 #include <vector>
 
 #include "adapters/adapter.h"
+#include "adapters/hooks.h"
 #include "adapters/watchdog_client.h"
 #include "admin/metrics.h"
 #include "agent/failover_service_exec.h"
@@ -55,6 +57,9 @@ struct GroupSetup {
   // This node's members: member name -> its adapter.
   std::map<std::string, std::shared_ptr<adapters::Adapter>> adapters;
   FenceHook fence_hook;  // empty: no hook (config.fencing_hook must be false)
+  // Every event of this node's controllers is announced here (command
+  // and/or webhook); nullopt: none.
+  std::optional<adapters::NotifySpec> notify;
   // This node's members the watchdog can fence on its own: member -> command.
   std::map<std::string, adapters::ExecCommand> watchdog_fence;
 };
@@ -74,6 +79,8 @@ struct GroupDriverContext {
   // Null: no watchdog. Arm/Disarm run on `watchdog_pool` (one thread, in order).
   adapters::WatchdogClient* watchdog = nullptr;
   net::WorkerPool* watchdog_pool = nullptr;
+  // Notify hooks run here, one at a time (a slow webhook delays only them).
+  net::WorkerPool* notify_pool = nullptr;
 };
 
 // What GET /v1/groups/<g> shows.
@@ -155,10 +162,13 @@ class GroupDriver {
   void FeedStatus(const std::string& name, Local& m, Instant now);
   void UpdateObservedDown(const std::string& member);
   void Record(const std::vector<detect::Event>& events, const std::string& source);
+  void Announce(const detect::Event& event);
 
   GroupDriverContext c_;
   const failover::GroupConfig config_;
   FenceHook fence_hook_;
+  std::optional<adapters::NotifySpec> notify_;
+  int notify_pending_ = 0;  // queued notify calls; beyond a bound, events are not announced
   failover::MemberAgent agent_;
   std::unique_ptr<failover::Coordinator> coordinator_;
   std::map<std::string, Local> locals_;

@@ -1,8 +1,8 @@
 #include "agent/failover_service_setup.h"
 
 #include "adapters/exec_adapter.h"
+#include "adapters/hooks.h"
 #include "adapters/redis_adapter.h"
-#include "probe/run_command.h"
 
 namespace baton::agent {
 namespace {
@@ -17,21 +17,14 @@ Result<std::unique_ptr<adapters::Adapter>> MakeAdapter(const failover::GroupConf
   return Status::InvalidArgument("adapter kind `" + config.kind + "` is not supported");
 }
 
-FenceHook ExecFenceHook(const config::ExecHookSpec& spec, std::string group) {
-  return [spec, group](const failover::FenceOrder& order, Instant) -> Status {
-    probe::CommandSpec command;
-    command.argv = spec.command;
-    command.env = {{"BATON_GROUP", group},
-                   {"BATON_MEMBER", order.member},
-                   {"BATON_NODE", order.node},
-                   {"BATON_EPOCH", std::to_string(order.epoch)}};
-    Result<probe::CommandOutcome> outcome = probe::RunCommand(command, spec.timeout);
-    if (!outcome.has_value()) return outcome.error();
-    if (!outcome->succeeded()) {
-      return Status::FailedPrecondition("fencing hook: " + outcome->Summary(spec.timeout) + ": " +
-                                        outcome->stderr_text);
-    }
-    return Status::Ok();
+FenceHook ExecFenceHook(const config::ExecHookSpec& spec, const failover::GroupConfig& group) {
+  adapters::FencingHookSpec hook;
+  hook.command = spec.command;
+  hook.timeout = spec.timeout;
+  return [hook, group](const failover::FenceOrder& order, Instant) -> Status {
+    const failover::MemberConfig* member = group.FindMember(order.member);
+    return adapters::RunFencingHook(
+        hook, {group.name, order.member, member ? member->address : "", order.epoch});
   };
 }
 
@@ -68,7 +61,14 @@ Result<FailoverServiceOptions> FailoverOptionsFromConfig(const config::AgentConf
                                        fence.error().message());
       }
     }
-    if (spec.fencing) setup.fence_hook = ExecFenceHook(*spec.fencing, spec.group.name);
+    if (spec.fencing) setup.fence_hook = ExecFenceHook(*spec.fencing, spec.group);
+    if (spec.notify) {
+      adapters::NotifySpec notify;
+      notify.command = spec.notify->command;
+      notify.webhook = spec.notify->webhook;
+      notify.timeout = spec.notify->timeout;
+      setup.notify = std::move(notify);
+    }
     options.groups.push_back(std::move(setup));
   }
   return options;

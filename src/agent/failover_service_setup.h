@@ -1,7 +1,7 @@
 // The failover service's options from the agent config: each `groups:` entry
 // with adapters for this node's members (exec, redis) and its fencing hook
-// (an exec command with BATON_GROUP, BATON_MEMBER, BATON_NODE, BATON_EPOCH
-// set). InvalidArgument naming the group and member for a bad adapter.
+// and notify hooks (adapters/hooks.h), and the watchdog's fence commands. InvalidArgument naming
+// the group and member for a bad adapter.
 #pragma once
 
 #include "agent/failover_service.h"

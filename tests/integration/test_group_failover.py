@@ -9,7 +9,8 @@ files and answers 69 (unavailable) when the service process is gone.
 
   - kill -9 the primary's service: its agent releases the lease and a
     replica is promoted with a higher epoch; the survivors follow it;
-    `baton history` shows the timeline and /metrics counts the failover.
+    `baton history` shows the timeline, /metrics counts the failover and
+    the notify hook gets the events as JSON.
   - `baton switchover` moves the primary to the named member.
   - `baton pause`: a dead primary is left alone; `baton resume`: replaced.
   - kill -9 the primary's whole node (agent and service): a replica is
@@ -101,6 +102,7 @@ class GroupFailoverTest(h.ClusterTestCase):
         super().setUp()
         self.c = self.make_cluster(3)
         self.ports = {n.name: h.free_port() for n in self.c.nodes}
+        self.notify_log = os.path.join(self.c.root, "notify.log")
         self.script = os.path.join(self.c.root, "svc.py")
         with open(self.script, "w") as f:
             f.write(SCRIPT)
@@ -153,7 +155,10 @@ class GroupFailoverTest(h.ClusterTestCase):
     def groups_yaml(self):
         lines = ["groups:", "  - name: svc", "    lease_ttl: %dms" % (LEASE_TTL * 1000),
                  "    drift_margin: %dms" % (DRIFT * 1000),
-                 "    timeouts: { command: 3s, retry_after: 2s }", "    members:"]
+                 "    timeouts: { command: 3s, retry_after: 2s }",
+                 '    notify: { command: [sh, -c, "cat >> %s; echo >> %s"], timeout: 2s }'
+                 % (self.notify_log, self.notify_log),
+                 "    members:"]
         for node in self.c.nodes:
             m = self.member_of(node)
             cmd = '"%s %s hook %s"' % (sys.executable, self.script, self.dir_of(m))  # a shell line
@@ -224,6 +229,13 @@ class GroupFailoverTest(h.ClusterTestCase):
         metrics = leader.request("GET", "/metrics").text
         self.assertIn('baton_failovers_total{group="svc",cause="lease-released"} 1', metrics)
         self.assertIn("baton_failover_recover_seconds", metrics)
+        # The notify hook got the events as JSON, the promotion among them.
+        def announced():
+            with open(self.notify_log) as f:
+                events = [json.loads(line) for line in f if line.strip()]
+            return [e for e in events if e["event"] == "+switch-primary" and
+                    e["target"] == g2["primary"]]
+        h.wait_until(announced, 10, what="+switch-primary announced")
 
     def test_switchover_then_pause_and_resume(self):
         g = self.wait_settled()
