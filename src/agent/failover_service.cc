@@ -16,13 +16,15 @@ int Voters(RaftServer& raft) {
 }  // namespace
 
 FailoverService::FailoverService(net::EventLoop& loop, Logger& logger,
-                                 admin::MetricsRegistry& metrics, int worker_threads)
+                                 admin::MetricsRegistry& metrics, int worker_threads,
+                                 int local_members)
     : loop_(loop),
       logger_(logger),
       metrics_(metrics),
       pool_(loop, worker_threads),
       watchdog_pool_(loop, 1),
-      notify_pool_(loop, 1) {}
+      notify_pool_(loop, 1),
+      gone_pool_(loop, std::max(1, local_members)) {}
 
 Result<std::unique_ptr<FailoverService>> FailoverService::Create(
     net::EventLoop& loop, Logger& logger, admin::MetricsRegistry& metrics, RaftServer& raft,
@@ -41,8 +43,10 @@ Result<std::unique_ptr<FailoverService>> FailoverService::Create(
     }
     tick = std::min(tick, g.config.drift_margin / 2);
   }
-  std::unique_ptr<FailoverService> service(
-      new FailoverService(loop, logger, metrics, std::max(1, options.worker_threads)));
+  int local_members = 0;
+  for (const GroupSetup& g : options.groups) local_members += static_cast<int>(g.adapters.size());
+  std::unique_ptr<FailoverService> service(new FailoverService(
+      loop, logger, metrics, std::max(1, options.worker_threads), local_members));
   service->node_ = options.node;
   FailoverService* self = service.get();
   const bool wants_watchdog =
@@ -70,6 +74,7 @@ Result<std::unique_ptr<FailoverService>> FailoverService::Create(
         options.observe_interval,
         self->watchdog_.get(),
         &self->watchdog_pool_,
+        &self->gone_pool_,
         &self->notify_pool_};
     self->groups_[name] = std::make_unique<GroupDriver>(std::move(context), std::move(g));
   }

@@ -72,7 +72,7 @@ class FailoverService {
 
  private:
   FailoverService(net::EventLoop& loop, Logger& logger, admin::MetricsRegistry& metrics,
-                  int worker_threads);
+                  int worker_threads, int local_members);
   void Tick();
   void OnTimeline(const failover::Timeline& timeline);
 
@@ -85,6 +85,7 @@ class FailoverService {
   net::WorkerPool pool_;
   net::WorkerPool watchdog_pool_;  // one thread: arm and disarm stay in order
   net::WorkerPool notify_pool_;    // one thread: notifications in event order
+  net::WorkerPool gone_pool_;      // a thread per local member: WaitUntilGone blocks
   TopologyFeed feed_;
   std::map<std::string, std::unique_ptr<GroupDriver>> groups_;
   net::TimerHandle tick_timer_;

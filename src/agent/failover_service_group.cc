@@ -66,6 +66,7 @@ GroupDriver::GroupDriver(GroupDriverContext context, GroupSetup setup)
 }
 
 GroupDriver::~GroupDriver() {
+  for (auto& [name, m] : locals_) *m.cancel_gone = true;
   if (watching_) c_.local.Cancel(watch_);
 }
 
@@ -326,6 +327,8 @@ void GroupDriver::Observe(const std::string& name, Local& m, Instant now) {
                   m.position = (*result)->position;
                   m.observe_failures = 0;
                   m.observed_health = detect::Health::kHealthy;
+                  m.gone = false;
+                  WatchGone(name, m);
                 } else if (++m.observe_failures >= kObserveFall) {
                   m.observed_health = detect::Health::kUnhealthy;
                 }
@@ -334,8 +337,34 @@ void GroupDriver::Observe(const std::string& name, Local& m, Instant now) {
               });
 }
 
+void GroupDriver::WatchGone(const std::string& name, Local& m) {
+  if (m.waiting_gone || m.gone_unsupported || !c_.gone_pool) return;
+  m.waiting_gone = true;
+  auto status = std::make_shared<Status>();
+  c_.gone_pool->Submit([adapter = m.adapter, cancel = m.cancel_gone,
+                        status] { *status = adapter->WaitUntilGone(*cancel); },
+                       [this, alive = std::weak_ptr<int>(alive_), name, status] {
+                         if (alive.expired()) return;
+                         Local& m = locals_.at(name);
+                         m.waiting_gone = false;
+                         if (status->code() == StatusCode::kNotSupported) {
+                           m.gone_unsupported = true;
+                           return;
+                         }
+                         if (*m.cancel_gone) return;
+                         c_.logger.Log(LogLevel::kWarn, "failover " + config_.name + ": " + name +
+                                                            " is gone: " + status->ToString());
+                         m.gone = true;
+                         m.observed_health = detect::Health::kUnhealthy;
+                         m.observe_failures = kObserveFall;
+                         FeedStatus(name, m, c_.loop.Now());
+                         Pump();
+                       });
+}
+
 void GroupDriver::FeedStatus(const std::string& name, Local& m, Instant now) {
-  const detect::Health health = m.fed_health.value_or(m.observed_health);
+  const detect::Health health =
+      m.gone ? detect::Health::kUnhealthy : m.fed_health.value_or(m.observed_health);
   if (health == detect::Health::kUnknown) return;
   agent_.OnMemberStatus(name, health, m.position, 0, now);
 }

@@ -16,7 +16,9 @@
 //    GroupCas writes; fencing orders through the hook;
 //    serving sets; closed timelines into /baton/groups/<g>/history/; every
 //    event to the notify hooks.
-//  - Observes its members through Adapter::Observe (position, and health
+//  - Watches its members with Adapter::WaitUntilGone where the adapter can
+//    (an exit makes the member unhealthy at once), and observes them through
+//    Adapter::Observe (position, and health
 //    when no health feed reports them) and writes observed_down_by on other
 //    nodes' members (CAS on the member record) from OnHealth.
 //  - Arms the watchdog (a separate process) for every member whose lease it
@@ -26,6 +28,7 @@
 // only; the service owns it and outlives it.
 #pragma once
 
+#include <atomic>
 #include <deque>
 #include <functional>
 #include <map>
@@ -79,6 +82,8 @@ struct GroupDriverContext {
   // Null: no watchdog. Arm/Disarm run on `watchdog_pool` (one thread, in order).
   adapters::WatchdogClient* watchdog = nullptr;
   net::WorkerPool* watchdog_pool = nullptr;
+  // Adapter::WaitUntilGone calls block here, one thread per local member.
+  net::WorkerPool* gone_pool = nullptr;
   // Notify hooks run here, one at a time (a slow webhook delays only them).
   net::WorkerPool* notify_pool = nullptr;
 };
@@ -132,6 +137,12 @@ class GroupDriver {
     store::LeaseId store_lease = store::kNoLease;
     std::optional<failover::LeaseWork> release_after_fence;
     bool report_pending = false;  // a member report write is in flight
+    // WaitUntilGone: running, unsupported by the adapter, or saw the member go
+    // (unhealthy until an Observe succeeds again).
+    bool waiting_gone = false;
+    bool gone_unsupported = false;
+    bool gone = false;
+    std::shared_ptr<std::atomic<bool>> cancel_gone = std::make_shared<std::atomic<bool>>(false);
     std::optional<adapters::ExecCommand> watchdog_fence;
     std::optional<Instant> watchdog_armed;  // the deadline last handed to the watchdog
   };
@@ -160,6 +171,9 @@ class GroupDriver {
   void SaveTimeline(const failover::Timeline& timeline);
   void Observe(const std::string& name, Local& m, Instant now);
   void FeedStatus(const std::string& name, Local& m, Instant now);
+  // Watches a healthy member for its exit (Adapter::WaitUntilGone): a crash
+  // is acted on at once instead of at the next failed checks.
+  void WatchGone(const std::string& name, Local& m);
   void UpdateObservedDown(const std::string& member);
   void Record(const std::vector<detect::Event>& events, const std::string& source);
   void Announce(const detect::Event& event);

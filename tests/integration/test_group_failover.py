@@ -7,7 +7,8 @@ its position; a replica copies the position of the member it follows. The
 exec adapter's commands are one hook script that reads and writes those
 files and answers 69 (unavailable) when the service process is gone.
 
-  - kill -9 the primary's service: its agent releases the lease and a
+  - kill -9 the primary's service: its agent sees the exit (the adapter's
+    pid_file, WaitUntilGone), releases the lease and a
     replica is promoted with a higher epoch; the survivors follow it;
     `baton history` shows the timeline, /metrics counts the failover and
     the notify hook gets the events as JSON.
@@ -165,14 +166,17 @@ class GroupFailoverTest(h.ClusterTestCase):
             lines += ["      - name: %s" % m, "        node: %s" % node.name,
                       "        address: 127.0.0.1:%d" % self.port_of(m),
                       "        adapter: { kind: exec, promote: %s, demote: %s, fence: %s, "
-                      "follow: %s, observe: %s, pause_writes: %s, resume_writes: %s }"
-                      % ((cmd,) * 7)]
+                      "follow: %s, observe: %s, pause_writes: %s, resume_writes: %s, "
+                      "pid_file: %s }" % ((cmd,) * 7 + (os.path.join(self.dir_of(m), "pid"),))]
         return "\n".join(lines) + "\n"
 
     # ---- the group ------------------------------------------------------
     def group(self):
         for n in self.c.running():
-            r = n.request("GET", "/v1/groups/svc", timeout=2.0)
+            try:
+                r = n.request("GET", "/v1/groups/svc", timeout=2.0)
+            except OSError:  # a stopped agent: ask the next one
+                continue
             if r.status == 200:
                 return r.json()
         return None
