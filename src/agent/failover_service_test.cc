@@ -270,9 +270,10 @@ TEST_F(FailoverServiceTest, FirstElectionPromotesOneMemberAndTheOthersFollowIt) 
   }
   failover::Topology seen;
   const int id = agents_[1]->topology().Subscribe([&](const failover::Topology& t) { seen = t; });
+  // Confirmed once n2's replica has applied the primary's own report.
+  EXPECT_TRUE(cluster_.WaitFor([&] { return seen.primary_confirmed; }));
   EXPECT_EQ(seen.primary, first);
   EXPECT_EQ(seen.primary_address, Address(first));
-  EXPECT_TRUE(seen.primary_confirmed);
   agents_[1]->topology().Unsubscribe(id);
 }
 
