@@ -256,6 +256,10 @@ class GroupFailoverTest(h.ClusterTestCase):
         r = self.baton("pause", "svc")
         self.assertEqual(r.returncode, 0, r.stderr)
         h.wait_until(lambda: (self.group() or {}).get("paused"), 10, what="paused")
+        r = self.baton("groups", "svc")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("PAUSED", r.stdout)
+        self.assertIn("primary %s" % target, r.stdout)
         epoch = self.group()["epoch"]
         self.kill_service(target)
         time.sleep(LEASE_TTL + DRIFT + 2)
