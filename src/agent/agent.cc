@@ -86,6 +86,9 @@ Result<std::unique_ptr<Agent>> Agent::Create(net::EventLoop& loop, Logger& logge
         std::move(endpoint), agent->topology(), &agent->metrics_);
     BATON_RETURN_IF_ERROR(agent->sentinel_->Start());
   }
+  BATON_ASSIGN_OR_RETURN(
+      agent->proxies_,
+      route::GroupProxies::Start(config.groups, agent->topology(), agent->metrics_, logger, loop));
 
   std::weak_ptr<int> alive = agent->alive_;
   agent->admin_ = std::make_unique<admin::AdminServer>(std::move(admin_config), logger,
@@ -109,6 +112,7 @@ Result<std::unique_ptr<Agent>> Agent::Create(net::EventLoop& loop, Logger& logge
 Agent::~Agent() {
   if (admin_) admin_->Stop();
   sentinel_.reset();  // unsubscribes from the topology feed
+  proxies_.reset();   // so do the proxies
   alive_.reset();
   health_.reset();  // its callback feeds the failover service
   heartbeats_.reset();

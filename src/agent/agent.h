@@ -27,6 +27,7 @@
 #include "core/logger.h"
 #include "core/result.h"
 #include "net/event_loop.h"
+#include "route/group_proxies.h"
 #include "sentinel/sentinel_server.h"
 
 namespace baton::agent {
@@ -70,6 +71,7 @@ class Agent {
   std::unique_ptr<FailoverService> failover_;
   TopologyFeed no_groups_;
   std::unique_ptr<sentinel::SentinelServer> sentinel_;  // when `sentinel.listen` is set
+  std::unique_ptr<route::GroupProxies> proxies_;        // groups with `proxy:`
   std::unique_ptr<admin::AdminServer> admin_;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "probe/test_util.h"
+#include "route/group_proxies.h"
 #include "route/test_topology_source.h"
 
 namespace baton::route {
@@ -217,6 +218,37 @@ TEST_F(ProxyTest, ASlowClientCannotGrowTheProxysBuffers) {
   // Only what the kernel socket buffers hold moved; the rest waits in Redis.
   EXPECT_LT(proxy->Stats().bytes_server_to_client, 16u << 20);
   close(fd);
+}
+
+// The agent's path: a group's `proxy:` settings as written, following the feed.
+TEST_F(ProxyTest, GroupProxiesStartsAProxyForAGroupWithProxySettings) {
+  source_.Set(testing::ActivePassive("g", 1, "a", Ports()));
+  config::GroupSpec with_proxy;
+  with_proxy.group.name = "g";
+  const uint16_t port = FreePort();
+  with_proxy.proxy["read_write"] = {"127.0.0.1:" + std::to_string(port), 7};
+  config::GroupSpec without_proxy;
+  without_proxy.group.name = "h";
+  net::EventLoop loop;
+  NullLogger logger;
+  admin::MetricsRegistry registry;
+  Result<std::unique_ptr<GroupProxies>> proxies =
+      GroupProxies::Start({with_proxy, without_proxy}, source_, registry, logger, loop);
+  ASSERT_TRUE(proxies.has_value()) << proxies.error().ToString();
+  const int fd = Connect(port);
+  EXPECT_EQ(ServerPort(fd), std::to_string(a_->port));
+  close(fd);
+  loop.RunUntil([] { return false; }, Duration::Millis(1100));  // one metrics publication
+  EXPECT_NE(registry.RenderPrometheus().find("baton_proxy_connections_total{group=\"g\"} 1"),
+            std::string::npos);
+
+  with_proxy.proxy["balance"] = {"random", 8};
+  Result<std::unique_ptr<GroupProxies>> bad =
+      GroupProxies::Start({with_proxy}, source_, registry, logger, loop);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().ToString().find("group g: InvalidArgument: proxy.balance (line 8)"),
+            std::string::npos)
+      << bad.error().ToString();
 }
 
 }  // namespace

@@ -1,0 +1,38 @@
+// GroupProxies: the agent's proxies, one per group whose config has a
+// `proxy:` mapping, each following the agent's TopologySource. Events go to
+// the logger (from the proxies' threads; the logger must be thread-safe) and
+// stats to the registry every second. Create and destroy on the loop thread
+// (the source's thread).
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "admin/metrics.h"
+#include "config/group_spec.h"
+#include "core/logger.h"
+#include "core/result.h"
+#include "failover/topology.h"
+#include "net/event_loop.h"
+#include "route/proxy.h"
+
+namespace baton::route {
+
+class GroupProxies {
+ public:
+  // Error: a group's proxy settings are invalid ("group cache: proxy.balance
+  // (line 12): ...") or a listener cannot be bound.
+  static Result<std::unique_ptr<GroupProxies>> Start(const std::vector<config::GroupSpec>& groups,
+                                                     failover::TopologySource& source,
+                                                     admin::MetricsRegistry& registry,
+                                                     Logger& logger, net::EventLoop& loop);
+  ~GroupProxies();  // stops every proxy, closing its connections
+
+ private:
+  GroupProxies() = default;
+  std::vector<std::unique_ptr<Proxy>> proxies_;
+  std::vector<std::unique_ptr<ProxyMetrics>> metrics_;
+  net::TimerHandle publish_;
+};
+
+}  // namespace baton::route
