@@ -82,6 +82,12 @@ Result<std::unique_ptr<FailoverService>> FailoverService::Create(
     self->feed_.Publish(driver->Topology());
     driver->Start();
   }
+  if (!options.remote_checks.empty()) {
+    self->remote_ = std::make_unique<RemoteObserver>(
+        loop, std::move(options.remote_checks),
+        [self](const std::string& group, const std::string& member, detect::Health health,
+               Instant at) { self->OnHealth(group, member, health, at); });
+  }
   self->tick_timer_ = loop.RunEvery(tick, [self] { self->Tick(); });
   self->gap_timer_ = loop.WatchSchedulingGaps(tick, tick, [self](const net::SchedulingGap& gap) {
     for (auto& [name, driver] : self->groups_)
@@ -91,6 +97,7 @@ Result<std::unique_ptr<FailoverService>> FailoverService::Create(
 }
 
 FailoverService::~FailoverService() {
+  remote_.reset();
   tick_timer_.Cancel();
   gap_timer_.Cancel();
   groups_.clear();

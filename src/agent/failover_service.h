@@ -7,7 +7,9 @@
 // calls and fencing hooks run on the service's WorkerPool.
 //
 // Health: OnHealth carries the verdicts of this node's checks (the health
-// service); a member without them is judged by its adapter's Observe.
+// service); a member without them is judged by its adapter's Observe. Other
+// nodes' members are probed by a RemoteObserver (options.remote_checks),
+// whose verdicts write this node into their observed_down_by (ODOWN).
 // Topology: topology() delivers every group's Topology on each change.
 // Metrics: baton_failover_detect_seconds and baton_failover_recover_seconds
 // (histograms, per group) and baton_failovers_total{group,cause}.
@@ -23,6 +25,7 @@
 
 #include "admin/metrics.h"
 #include "agent/failover_service_group.h"
+#include "agent/failover_service_remote.h"
 #include "agent/raft_server.h"
 #include "agent/topology_feed.h"
 #include "core/logger.h"
@@ -44,6 +47,8 @@ struct FailoverServiceOptions {
   // empty: no watchdog. Started when any member has a watchdog fence.
   std::vector<std::string> watchdog_argv;
   std::string watchdog_log;
+  // How this agent observes other nodes' members (observed_down_by, ODOWN).
+  std::vector<RemoteCheck> remote_checks;
 };
 
 class FailoverService {
@@ -60,7 +65,8 @@ class FailoverService {
   FailoverService(const FailoverService&) = delete;
   FailoverService& operator=(const FailoverService&) = delete;
 
-  // A health verdict of this node's checks about a member of `group`.
+  // A health verdict about a member of `group`: this node's checks for its
+  // own members, the remote observer's probes for other nodes' members.
   void OnHealth(const std::string& group, const std::string& member, detect::Health health,
                 Instant now);
 
@@ -90,6 +96,7 @@ class FailoverService {
   std::map<std::string, std::unique_ptr<GroupDriver>> groups_;
   net::TimerHandle tick_timer_;
   net::TimerHandle gap_timer_;
+  std::unique_ptr<RemoteObserver> remote_;  // destroyed first: it calls OnHealth
 };
 
 }  // namespace baton::agent

@@ -71,6 +71,7 @@ Result<FailoverServiceOptions> FailoverOptionsFromConfig(const config::AgentConf
     }
     options.groups.push_back(std::move(setup));
   }
+  options.remote_checks = RemoteChecksFromConfig(config);
   return options;
 }
 

@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "agent/test_cluster.h"
+#include "probe/test_util.h"
 
 namespace baton::agent {
 namespace {
@@ -164,24 +165,29 @@ failover::GroupConfig CacheGroup() {
 
 class FailoverServiceTest : public ::testing::Test {
  protected:
-  FailoverServiceTest() : cluster_(3), writer_(cluster_) {
+  explicit FailoverServiceTest(bool start_agents = true) : cluster_(3), writer_(cluster_) {
     for (int i = 0; i < 3; ++i) {
       EXPECT_TRUE(cluster_.Start(i).ok());
       services_.push_back(std::make_shared<Service>());
     }
     EXPECT_TRUE(cluster_.WaitForLeader().has_value());
-    for (int i = 0; i < 3; ++i) StartAgent(i);
+    if (start_agents) {
+      for (int i = 0; i < 3; ++i) StartAgent(i);
+    }
   }
   ~FailoverServiceTest() override { agents_.clear(); }
 
-  void StartAgent(int i) {
+  void StartAgent(int i, std::vector<RemoteCheck> remote_checks = {},
+                  FenceHook fence_hook = nullptr) {
     GroupSetup setup;
     setup.config = config_;
     setup.adapters["r" + std::to_string(i + 1)] = std::make_shared<ServiceAdapter>(services_[i]);
+    setup.fence_hook = std::move(fence_hook);
     FailoverServiceOptions options;
     options.node = "n" + std::to_string(i + 1);
     options.groups.push_back(std::move(setup));
     options.observe_interval = Duration::Millis(200);
+    options.remote_checks = std::move(remote_checks);
     Result<std::unique_ptr<FailoverService>> s =
         FailoverService::Create(cluster_.loop(), logger_, cluster_.metrics(i), cluster_.raft(i),
                                 cluster_.store(i), writer_, std::move(options));
@@ -364,6 +370,149 @@ TEST_F(FailoverServiceTest, SwitchoverMovesThePrimaryAndPauseStopsFailover) {
       Duration::Seconds(20)))
       << Describe();
   EXPECT_EQ(Group(0)->epoch, 3u);
+}
+
+// Which probe observes another node's member: its network readiness check,
+// else a tcp probe of a redis member's address; never exec checks or an exec
+// adapter's address, and never this node's own members.
+TEST(RemoteChecksFromConfigTest, PicksANetworkProbePerRemoteMember) {
+  config::AgentConfig agent;
+  agent.node.name = "n1";
+  config::GroupSpec group;
+  group.group = CacheGroup();
+  config::CheckSpec exec;
+  exec.name = "script";
+  exec.probe = probe::ExecSpec{{"/bin/true"}};
+  config::CheckSpec redis;
+  redis.name = "ping";
+  redis.config.interval = Duration::Millis(200);
+  redis.probe = probe::RedisSpec{"127.0.0.1", 7002, ""};
+  group.members["r1"].adapter.kind = "redis";  // this node's: not observed
+  group.members["r2"].adapter.kind = "exec";
+  group.members["r2"].checks = {exec, redis};
+  group.members["r3"].adapter.kind = "redis";
+  group.members["r3"].checks = {exec};
+  agent.groups.push_back(group);
+  agent.groups.back().group.name = "exec-only";
+  agent.groups.back().members["r3"].adapter.kind = "exec";
+  agent.groups.insert(agent.groups.begin(), group);
+
+  const std::vector<RemoteCheck> checks = RemoteChecksFromConfig(agent);
+  ASSERT_EQ(checks.size(), 3u);
+  EXPECT_EQ(checks[0].member, "r2");
+  EXPECT_EQ(probe::Describe(checks[0].spec), probe::Describe(redis.probe));
+  EXPECT_EQ(checks[0].config.interval, Duration::Millis(200));
+  EXPECT_EQ(checks[1].member, "r3");
+  EXPECT_EQ(probe::Describe(checks[1].spec), "tcp 127.0.0.1:7003");
+  EXPECT_EQ(checks[1].config.kind, detect::CheckKind::kReadiness);
+  EXPECT_EQ(checks[2].group, "exec-only");
+  EXPECT_EQ(checks[2].member, "r2");
+}
+
+// Quorum confirmation: every agent probes the other nodes' members (here a
+// TCP check of a listener per observer and member, so each observer's view
+// can be cut alone). The primary's own agent keeps seeing its member healthy
+// and renewing the lease; the replicas' agents write observed_down_by.
+class FailoverServiceOdownTest : public FailoverServiceTest {
+ protected:
+  FailoverServiceOdownTest() : FailoverServiceTest(false) {
+    config_.fencing_hook = true;
+    for (int o = 0; o < 3; ++o) {
+      std::vector<RemoteCheck> checks;
+      for (int m = 0; m < 3; ++m) {
+        if (m == o) continue;
+        listeners_[o][m] = std::make_unique<probe::testing::Listener>();
+        RemoteCheck check;
+        check.group = "cache";
+        check.member = "r" + std::to_string(m + 1);
+        check.config.interval = Duration::Millis(100);
+        check.config.timeout = Duration::Millis(80);
+        check.config.jitter = Duration::Millis(20);
+        check.config.rise = 1;
+        check.config.fall = 2;
+        check.spec = probe::TcpSpec{"127.0.0.1", listeners_[o][m]->port()};
+        checks.push_back(check);
+      }
+      // STONITH: the hook powers the member off.
+      StartAgent(o, std::move(checks), [this](const failover::FenceOrder& order, Instant) {
+        services_[Index(order.member)]->SetUp(false);
+        std::lock_guard lock(fenced_mu_);
+        fenced_.push_back(order.member);
+        return Status::Ok();
+      });
+    }
+  }
+  // The member record as the store leader holds it.
+  failover::MemberRecord Record(const std::string& member) {
+    std::optional<Result<store::RangeResponse>> r = cluster_.Await<store::RangeResponse>(
+        [&](auto done) { writer_.Range(failover::MemberKey("cache", member), false, done); });
+    if (!r || !r->has_value() || (*r)->kvs.empty()) return {};
+    Result<failover::MemberRecord> record = failover::DecodeMemberRecord((*r)->kvs[0].value);
+    return record.has_value() ? *record : failover::MemberRecord{};
+  }
+  bool CoordinatorSaid(const std::string& type) {
+    std::optional<int> leader = cluster_.Leader();
+    if (!leader || !agents_[*leader]) return false;
+    for (const detect::Event& e :
+         agents_[*leader]->group("cache")->View(cluster_.loop().Now()).recent_events) {
+      if (e.name == type) return true;
+    }
+    return false;
+  }
+  void Cut(int observer, int member) { listeners_[observer][member].reset(); }
+  void Heal(int observer, int member, uint16_t port) {
+    listeners_[observer][member] = std::make_unique<probe::testing::Listener>(port);
+  }
+
+  std::unique_ptr<probe::testing::Listener> listeners_[3][3];
+  std::mutex fenced_mu_;
+  std::vector<std::string> fenced_;  // written by the hook on a worker thread
+};
+
+TEST_F(FailoverServiceOdownTest, OneObserverIsNotEnoughAMajorityFailsOver) {
+  const std::string first = WaitForFirstPrimary();
+  ASSERT_FALSE(first.empty()) << Describe();
+  const int p = Index(first);
+  const int a = (p + 1) % 3;
+  const int b = (p + 2) % 3;
+  const std::string node_a = "n" + std::to_string(a + 1);
+
+  // One observer loses the member: its node is written, +sdown, no ODOWN.
+  const uint16_t port_a = listeners_[a][p]->port();
+  Cut(a, p);
+  ASSERT_TRUE(cluster_.WaitFor([&] { return Record(first).observed_down_by.contains(node_a); },
+                               Duration::Seconds(10)))
+      << Describe();
+  EXPECT_TRUE(cluster_.WaitFor([&] { return CoordinatorSaid("+sdown"); })) << Describe();
+  cluster_.WaitFor([] { return false; }, Duration::Seconds(2));
+  EXPECT_EQ(Record(first).observed_down_by, std::set<std::string>{node_a});
+  EXPECT_FALSE(CoordinatorSaid("+odown")) << Describe();
+  EXPECT_EQ(Group(a)->epoch, 1u);
+  EXPECT_EQ(Group(a)->primary, first);
+
+  // It sees the member again: its node is removed.
+  Heal(a, p, port_a);
+  ASSERT_TRUE(cluster_.WaitFor([&] { return Record(first).observed_down_by.empty(); },
+                               Duration::Seconds(10)))
+      << Describe();
+
+  // Both replicas' agents lose it while its own agent still renews: ODOWN,
+  // the hook fences it, a replica is promoted at epoch 2.
+  Cut(a, p);
+  Cut(b, p);
+  std::string second;
+  ASSERT_TRUE(cluster_.WaitFor(
+      [&] {
+        second = SettledPrimary(a);
+        return !second.empty() && second != first;
+      },
+      Duration::Seconds(20)))
+      << Describe(a);
+  EXPECT_TRUE(CoordinatorSaid("+odown")) << Describe(a);
+  EXPECT_EQ(Group(a)->epoch, 2u);
+  EXPECT_EQ(Writers(), 1);
+  std::lock_guard lock(fenced_mu_);
+  EXPECT_NE(std::find(fenced_.begin(), fenced_.end(), first), fenced_.end());
 }
 
 }  // namespace
