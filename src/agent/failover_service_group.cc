@@ -231,11 +231,13 @@ void GroupDriver::FeedCoordinatorAll(Instant now) {
   coordinator_->Step(failover::GroupObserved{group_.value_or(failover::GroupRecord{}),
                                              group_ ? group_revision_ : 0},
                      now);
-  coordinator_->Step(failover::LeaseObserved{lease_, false}, now);
   for (const auto& [name, record] : members_) {
     coordinator_->Step(failover::MemberObserved{record}, now);
   }
   if (serving_) coordinator_->Step(failover::ServingObserved{*serving_}, now);
+  // The lease last: once it is known the coordinator may start a failover at
+  // once, and it must rank the members' reports, not an empty set.
+  coordinator_->Step(failover::LeaseObserved{lease_, false}, now);
 }
 
 void GroupDriver::StepCoordinator(const failover::CoordinatorInput& input, Instant now) {

@@ -515,5 +515,50 @@ TEST_F(FailoverServiceOdownTest, OneObserverIsNotEnoughAMajorityFailsOver) {
   EXPECT_NE(std::find(fenced_.begin(), fenced_.end(), first), fenced_.end());
 }
 
+// A store leader that takes over after the lease is already gone must rank
+// the members it read, not abort for want of candidates and wait retry_after
+// (it fed the lease before the members' reports; 10 s of unavailability
+// when a node that led the store died with its primary).
+TEST_F(FailoverServiceTest, NewCoordinatorFindingTheLeaseGoneFailsOverAtOnce) {
+  const std::string first = WaitForFirstPrimary();
+  ASSERT_FALSE(first.empty()) << Describe();
+  const int leader = *cluster_.Leader();
+  const std::string target = "r" + std::to_string(leader + 1);
+  if (first != target) {  // the primary on the store leader's node
+    ASSERT_TRUE(agents_[leader]
+                    ->group("cache")
+                    ->Request(failover::SwitchoverRequest{target}, cluster_.loop().Now())
+                    .ok());
+    ASSERT_TRUE(
+        cluster_.WaitFor([&] { return SettledPrimary(0) == target; }, Duration::Seconds(20)))
+        << Describe();
+  }
+  ASSERT_EQ(cluster_.Leader(), leader);
+  // That node's agent dies first: nobody coordinates while its lease runs out.
+  agents_[leader].reset();
+  services_[leader]->SetUp(false);
+  const int observer = (leader + 1) % 3;
+  auto lease_gone = [&] {
+    std::optional<Result<store::RangeResponse>> r =
+        cluster_.Await<store::RangeResponse>([&](auto done) {
+          cluster_.store(observer).Range("/baton/groups/cache/lease", false, done);
+        });
+    return r && r->has_value() && (*r)->kvs.empty();
+  };
+  ASSERT_TRUE(cluster_.WaitFor(lease_gone, Duration::Seconds(15)));
+  // Then the rest of the node; another node leads and coordinates.
+  const Instant died = cluster_.loop().Now();
+  cluster_.Stop(leader);
+  ASSERT_TRUE(cluster_.WaitFor(
+      [&] {
+        const std::string p = SettledPrimary(observer);
+        return !p.empty() && p != target;
+      },
+      Duration::Seconds(30)))
+      << Describe(observer);
+  const Duration took = cluster_.loop().Now() - died;
+  EXPECT_LT(took.millis(), config_.timeouts.retry_after.millis() / 2);
+}
+
 }  // namespace
 }  // namespace baton::agent
