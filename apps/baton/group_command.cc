@@ -148,6 +148,19 @@ int RunHistory(const GroupFlags& flags) {
     return kExitOk;
   }
   for (const json& t : j->value("history", json::array())) {
+    if (t.contains("member") && !t.contains("cause")) {  // a former primary's divergence
+      const json d = t.value("divergence", json());
+      std::cout << "epoch " << Str(t, "epoch") << "  " << Str(t, "member") << " followed "
+                << Str(t, "new_primary") << "  divergence ";
+      if (d.is_object()) {
+        std::cout << "fork at " << Str(d, "fork_position") << ", " << Str(d, "lost_bytes")
+                  << " bytes only it had, saved copy "
+                  << (Str(d, "saved_copy").empty() ? "(none)" : Str(d, "saved_copy")) << "\n";
+      } else {
+        std::cout << "NOT MEASURED: " << Str(t, "error") << "\n";
+      }
+      continue;
+    }
     std::cout << "epoch " << Str(t, "from_epoch") << " -> " << Str(t, "to_epoch") << "  "
               << Str(t, "old_primary") << " -> " << Str(t, "new_primary") << "  cause "
               << Str(t, "cause") << "  outcome " << Str(t, "outcome") << "\n  steps (ms after "

@@ -487,6 +487,7 @@ void GroupDriver::Write(store::Txn txn, std::function<void(Result<store::TxnResp
 
 void GroupDriver::RunCommand(const failover::AdapterCommand& command) {
   Local& m = locals_.at(command.member);
+  if (command.kind == CommandKind::kFollow) MeasureDivergence(command, m);
   auto status = std::make_shared<Status>();
   std::weak_ptr<int> alive = alive_;
   m.exec->Run([status, command](adapters::Adapter& a) { *status = CallAdapter(a, command); },
@@ -501,6 +502,11 @@ void GroupDriver::RunCommand(const failover::AdapterCommand& command) {
                 }
                 agent_.OnCommandResult(command.id, *status, now);
                 Local& m = locals_.at(command.member);
+                // A member that could not follow (down) is measured again
+                // when the follow is retried: it may answer then.
+                if (command.kind == CommandKind::kFollow && !status->ok()) {
+                  m.divergence_measured = 0;
+                }
                 if (command.kind == CommandKind::kFence && m.release_after_fence) {
                   failover::LeaseWork work = std::move(*m.release_after_fence);
                   m.release_after_fence.reset();
@@ -508,6 +514,53 @@ void GroupDriver::RunCommand(const failover::AdapterCommand& command) {
                 }
                 Pump();
               });
+}
+
+void GroupDriver::MeasureDivergence(const failover::AdapterCommand& follow, Local& m) {
+  const failover::MemberRecord& record = agent_.record(follow.member);
+  const bool former_primary = record.role == failover::MemberRole::kPrimary ||
+                              record.role == failover::MemberRole::kWritesPaused ||
+                              record.role == failover::MemberRole::kFenced;
+  // A member known down cannot answer (nor follow): measured once it is back.
+  const bool down =
+      m.gone || m.fed_health.value_or(m.observed_health) == detect::Health::kUnhealthy;
+  if (!former_primary || down || record.epoch_seen >= follow.epoch ||
+      m.divergence_measured >= follow.epoch) {
+    return;
+  }
+  m.divergence_measured = follow.epoch;
+  auto result = std::make_shared<Result<adapters::Divergence>>(Status::Unavailable("not run"));
+  std::weak_ptr<int> alive = alive_;
+  m.exec->Run(
+      [result, follow](adapters::Adapter& a) {
+        *result = a.MeasureDivergence(follow.primary_address, follow.deadline);
+      },
+      [this, alive, result, follow] {
+        if (alive.expired()) return;
+        const std::string epoch = std::to_string(follow.epoch);
+        detect::Event event;
+        event.target = follow.member;
+        event.time = c_.loop.Now();
+        if (result->has_value()) {
+          event.name = "+divergence";
+          event.fields = {{"epoch", epoch},
+                          {"new_primary", follow.primary},
+                          {"fork_position", std::to_string((*result)->fork_position)},
+                          {"lost_bytes", std::to_string((*result)->lost_bytes)},
+                          {"saved_copy", (*result)->saved_copy}};
+        } else {
+          // Not measured is said out loud; the member follows anyway.
+          event.name = "-divergence-unmeasured";
+          event.fields = {{"epoch", epoch},
+                          {"new_primary", follow.primary},
+                          {"reason", result->error().ToString()}};
+        }
+        Record({event}, c_.node);
+        Write(PutTxn(DivergenceKey(config_.name, follow.epoch, follow.member),
+                     DivergenceJson(config_.name, follow.epoch, follow.member, follow.primary,
+                                    *result)),
+              nullptr);
+      });
 }
 
 void GroupDriver::RunLease(failover::LeaseWork work) {

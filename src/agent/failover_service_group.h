@@ -144,7 +144,8 @@ class GroupDriver {
     bool gone = false;
     std::shared_ptr<std::atomic<bool>> cancel_gone = std::make_shared<std::atomic<bool>>(false);
     std::optional<adapters::ExecCommand> watchdog_fence;
-    std::optional<Instant> watchdog_armed;  // the deadline last handed to the watchdog
+    std::optional<Instant> watchdog_armed;    // the deadline last handed to the watchdog
+    failover::Epoch divergence_measured = 0;  // the epoch of the last measurement
   };
 
   // Store view.
@@ -158,6 +159,11 @@ class GroupDriver {
   // Acting.
   void Pump();
   void RunCommand(const failover::AdapterCommand& command);
+  // Before a former primary follows the primary of a later epoch: measures
+  // what it has that the new primary lacks (Adapter::MeasureDivergence, on
+  // the member's executor, so it runs before the follow) and records it as
+  // an event and a history record; a failed measurement is recorded too.
+  void MeasureDivergence(const failover::AdapterCommand& follow, Local& m);
   void RunLease(failover::LeaseWork work);
   void Release(const failover::LeaseWork& work);
   // Arms the watchdog with each held lease's fence point (minus the fence

@@ -15,13 +15,37 @@ int64_t UnixMillis() {
       .count();
 }
 
+std::string EpochPrefix(const std::string& group, failover::Epoch epoch) {
+  char padded[32];
+  std::snprintf(padded, sizeof(padded), "%020llu", static_cast<unsigned long long>(epoch));
+  return failover::GroupPrefix(group) + "history/" + padded + "-" + std::to_string(UnixMillis());
+}
+
 }  // namespace
 
 std::string HistoryKey(const failover::Timeline& t) {
-  char epoch[32];
-  std::snprintf(epoch, sizeof(epoch), "%020llu",
-                static_cast<unsigned long long>(t.to_epoch ? t.to_epoch : t.from_epoch));
-  return failover::GroupPrefix(t.group) + "history/" + epoch + "-" + std::to_string(UnixMillis());
+  return EpochPrefix(t.group, t.to_epoch ? t.to_epoch : t.from_epoch);
+}
+
+std::string DivergenceKey(const std::string& group, failover::Epoch epoch,
+                          const std::string& member) {
+  return EpochPrefix(group, epoch) + "-divergence-" + member;
+}
+
+std::string DivergenceJson(const std::string& group, failover::Epoch epoch,
+                           const std::string& member, const std::string& new_primary,
+                           const Result<adapters::Divergence>& divergence) {
+  nlohmann::json j = {{"group", group},        {"epoch", epoch},
+                      {"member", member},      {"new_primary", new_primary},
+                      {"divergence", nullptr}, {"closed_at_unix_ms", UnixMillis()}};
+  if (divergence.has_value()) {
+    j["divergence"] = {{"fork_position", divergence->fork_position},
+                       {"lost_bytes", divergence->lost_bytes},
+                       {"saved_copy", divergence->saved_copy}};
+  } else {
+    j["error"] = divergence.error().ToString();
+  }
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string TimelineJson(const failover::Timeline& t) {

@@ -7,6 +7,8 @@
 
 #include <string>
 
+#include "adapters/adapter.h"
+#include "core/result.h"
 #include "failover/timeline.h"
 
 namespace baton::agent {
@@ -19,5 +21,17 @@ std::string HistoryKey(const failover::Timeline& timeline);
 //  "old_primary_acked","new_primary_position","acked_loss_bytes","loss_bound_bytes",
 //  "outcome","events":[".."],"closed_at_unix_ms"}
 std::string TimelineJson(const failover::Timeline& timeline);
+
+// A former primary's divergence, measured before it followed the primary of
+// `epoch` (failback), kept next to that epoch's timeline:
+// history/<epoch>-<ms>-divergence-<member>.
+std::string DivergenceKey(const std::string& group, failover::Epoch epoch,
+                          const std::string& member);
+// {"group","epoch","member","new_primary","divergence":{"fork_position",
+//  "lost_bytes","saved_copy"} | null,"error":"..." (when not measured),
+//  "closed_at_unix_ms"}
+std::string DivergenceJson(const std::string& group, failover::Epoch epoch,
+                           const std::string& member, const std::string& new_primary,
+                           const Result<adapters::Divergence>& divergence);
 
 }  // namespace baton::agent

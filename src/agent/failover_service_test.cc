@@ -26,6 +26,9 @@ struct Service {
   Epoch epoch = 0;  // the epoch it was promoted with
   std::string following;
   failover::Position position = 100;
+  // A former primary (role not replica) followed: was it measured first?
+  bool measured_before_follow = false;
+  bool followed_unmeasured = false;
 
   MemberRole Role() const {
     std::lock_guard lock(mu);
@@ -47,7 +50,9 @@ struct Service {
 
 class ServiceAdapter final : public adapters::Adapter {
  public:
-  explicit ServiceAdapter(std::shared_ptr<Service> s) : s_(std::move(s)) {}
+  using PositionAt = std::function<std::optional<failover::Position>(const std::string& address)>;
+  ServiceAdapter(std::shared_ptr<Service> s, PositionAt position_at)
+      : s_(std::move(s)), position_at_(std::move(position_at)) {}
   Status Start(Instant) override { return Status::Ok(); }
   Status Stop(Instant) override { return Status::Ok(); }
   Status Promote(Epoch epoch, Instant) override {
@@ -65,8 +70,13 @@ class ServiceAdapter final : public adapters::Adapter {
     return Status::Ok();
   }
   Status Follow(const std::string& address, Epoch, Instant) override {
+    const std::optional<failover::Position> theirs = position_at_(address);
     std::lock_guard lock(s_->mu);
     if (!s_->up) return Status::Unavailable("down");
+    if (s_->role != MemberRole::kReplica) {
+      s_->followed_unmeasured |= !s_->measured_before_follow;
+      if (theirs) s_->position = std::min(s_->position, *theirs);  // rewound
+    }
     s_->role = MemberRole::kReplica;
     s_->following = address;
     return Status::Ok();
@@ -91,8 +101,19 @@ class ServiceAdapter final : public adapters::Adapter {
     state.position = s_->position;
     return state;
   }
-  Result<adapters::Divergence> MeasureDivergence(const std::string&, Instant) override {
-    return Status::NotSupported("no divergence");
+  // What it has past the new primary's position, set aside as a copy; it is
+  // rewound to the fork when it follows.
+  Result<adapters::Divergence> MeasureDivergence(const std::string& address, Instant) override {
+    const std::optional<failover::Position> theirs = position_at_(address);
+    std::lock_guard lock(s_->mu);
+    if (!s_->up) return Status::Unavailable("down");
+    if (!theirs) return Status::NotFound("no member at " + address);
+    adapters::Divergence d;
+    d.fork_position = std::min(*theirs, s_->position);
+    d.lost_bytes = s_->position - d.fork_position;
+    if (d.lost_bytes > 0) d.saved_copy = "copy-at-" + std::to_string(s_->position);
+    s_->measured_before_follow = true;
+    return d;
   }
   Status WaitUntilGone(const std::atomic<bool>&) override {
     return Status::NotSupported("cannot see exits");
@@ -100,6 +121,7 @@ class ServiceAdapter final : public adapters::Adapter {
 
  private:
   std::shared_ptr<Service> s_;
+  PositionAt position_at_;
 };
 
 // Writes go to whichever node leads now (the agent forwards to the leader).
@@ -181,7 +203,15 @@ class FailoverServiceTest : public ::testing::Test {
                   FenceHook fence_hook = nullptr) {
     GroupSetup setup;
     setup.config = config_;
-    setup.adapters["r" + std::to_string(i + 1)] = std::make_shared<ServiceAdapter>(services_[i]);
+    setup.adapters["r" + std::to_string(i + 1)] = std::make_shared<ServiceAdapter>(
+        services_[i], [this](const std::string& address) -> std::optional<failover::Position> {
+          for (size_t j = 0; j < services_.size(); ++j) {
+            if (config_.members[j].address != address) continue;
+            std::lock_guard lock(services_[j]->mu);
+            return services_[j]->position;
+          }
+          return std::nullopt;
+        });
     setup.fence_hook = std::move(fence_hook);
     FailoverServiceOptions options;
     options.node = "n" + std::to_string(i + 1);
@@ -242,6 +272,19 @@ class FailoverServiceTest : public ::testing::Test {
     }
     return out;
   }
+  // The settled primary once it is not `old`, as node `observer` sees it;
+  // "" on timeout.
+  std::string WaitForPrimaryOtherThan(const std::string& old, int observer,
+                                      Duration timeout = Duration::Seconds(20)) {
+    std::string p;
+    const bool moved = cluster_.WaitFor(
+        [&] {
+          p = SettledPrimary(observer);
+          return !p.empty() && p != old;
+        },
+        timeout);
+    return moved ? p : "";
+  }
   std::string WaitForFirstPrimary() {
     std::string primary;
     cluster_.WaitFor([&] { return !(primary = SettledPrimary(0)).empty(); }, Duration::Seconds(20));
@@ -288,14 +331,8 @@ TEST_F(FailoverServiceTest, CrashedPrimaryMemberIsReplacedWithAHigherEpoch) {
   ASSERT_FALSE(first.empty()) << Describe();
   const Instant crashed = cluster_.loop().Now();
   services_[Index(first)]->SetUp(false);
-  std::string second;
-  ASSERT_TRUE(cluster_.WaitFor(
-      [&] {
-        second = SettledPrimary((Index(first) + 1) % 3);
-        return !second.empty() && second != first;
-      },
-      Duration::Seconds(20)))
-      << Describe();
+  const std::string second = WaitForPrimaryOtherThan(first, (Index(first) + 1) % 3);
+  ASSERT_FALSE(second.empty()) << Describe();
   const Duration took = cluster_.loop().Now() - crashed;
   EXPECT_EQ(Group((Index(first) + 1) % 3)->epoch, 2u);
   // The agent released the lease at once: well under lease_ttl + margin.
@@ -312,6 +349,61 @@ TEST_F(FailoverServiceTest, CrashedPrimaryMemberIsReplacedWithAHigherEpoch) {
   EXPECT_NE(cluster_.metrics(leader).RenderPrometheus().find(
                 R"(baton_failovers_total{group="cache",cause="lease-released"} 1)"),
             std::string::npos);
+}
+
+// Failback: the crashed primary had 60 bytes the others never got. Back up,
+// its agent measures that before it follows the new primary, and says so
+// in an event and in the history next to epoch 2's timeline.
+TEST_F(FailoverServiceTest, FormerPrimaryMeasuresItsDivergenceBeforeFollowing) {
+  const std::string first = WaitForFirstPrimary();
+  ASSERT_FALSE(first.empty()) << Describe();
+  Service& old = *services_[Index(first)];
+  {
+    std::lock_guard lock(old.mu);
+    old.position = 160;
+  }
+  old.SetUp(false);
+  const std::string second = WaitForPrimaryOtherThan(first, (Index(first) + 1) % 3);
+  ASSERT_FALSE(second.empty()) << Describe();
+  old.SetUp(true);
+  ASSERT_TRUE(
+      cluster_.WaitFor([&] { return old.Following() == Address(second); }, Duration::Seconds(20)))
+      << Describe();
+  {
+    std::lock_guard lock(old.mu);
+    EXPECT_TRUE(old.measured_before_follow);
+    EXPECT_FALSE(old.followed_unmeasured);
+    EXPECT_EQ(old.position, 100u);  // rewound to the fork
+  }
+  bool announced = false;
+  for (const detect::Event& e :
+       agents_[Index(first)]->group("cache")->View(cluster_.loop().Now()).recent_events) {
+    if (e.name != "+divergence") continue;
+    announced = true;
+    EXPECT_EQ(e.target, first);
+    EXPECT_EQ(e.Field("lost_bytes"), "60");
+    EXPECT_EQ(e.Field("fork_position"), "100");
+    EXPECT_EQ(e.Field("saved_copy"), "copy-at-160");
+    EXPECT_EQ(e.Field("epoch"), "2");
+  }
+  EXPECT_TRUE(announced) << Describe();
+  const int leader = *cluster_.Leader();
+  std::string record;
+  ASSERT_TRUE(cluster_.WaitFor([&] {
+    std::optional<Result<store::RangeResponse>> history =
+        cluster_.Await<store::RangeResponse>([&](auto done) {
+          cluster_.store(leader).Range("/baton/groups/cache/history/", true, done);
+        });
+    if (!history || !history->has_value()) return false;
+    for (const store::KeyValue& kv : (*history)->kvs) {
+      if (kv.key.find("-divergence-" + first) != std::string::npos) record = kv.value;
+    }
+    return !record.empty();
+  })) << Describe();
+  EXPECT_NE(record.find(R"("epoch":2)"), std::string::npos) << record;
+  EXPECT_NE(record.find(R"("lost_bytes":60)"), std::string::npos) << record;
+  EXPECT_NE(record.find(R"("saved_copy":"copy-at-160")"), std::string::npos) << record;
+  EXPECT_NE(record.find(R"("new_primary":")" + second + "\""), std::string::npos) << record;
 }
 
 TEST_F(FailoverServiceTest, DeadNodeIsReplacedAfterLeaseExpiryAndMargin) {
@@ -500,14 +592,8 @@ TEST_F(FailoverServiceOdownTest, OneObserverIsNotEnoughAMajorityFailsOver) {
   // the hook fences it, a replica is promoted at epoch 2.
   Cut(a, p);
   Cut(b, p);
-  std::string second;
-  ASSERT_TRUE(cluster_.WaitFor(
-      [&] {
-        second = SettledPrimary(a);
-        return !second.empty() && second != first;
-      },
-      Duration::Seconds(20)))
-      << Describe(a);
+  const std::string second = WaitForPrimaryOtherThan(first, a);
+  ASSERT_FALSE(second.empty()) << Describe(a);
   EXPECT_TRUE(CoordinatorSaid("+odown")) << Describe(a);
   EXPECT_EQ(Group(a)->epoch, 2u);
   EXPECT_EQ(Writers(), 1);

@@ -89,6 +89,21 @@ def hook():
         write("role", "writes-paused")
     elif op == "resume_writes":
         write("role", "primary")
+    elif op == "divergence":
+        # What only this member has past the new primary's position, kept.
+        port = os.environ["BATON_PRIMARY_ADDRESS"].rsplit(":", 1)[1]
+        try:
+            with open(os.path.join(os.path.dirname(d), "svc-" + port, "position")) as f:
+                theirs = int(f.read().strip() or 0)
+        except OSError:
+            sys.exit(69)
+        mine = int(read("position", "0") or 0)
+        fork = min(mine, theirs)
+        saved = ""
+        if mine > fork:
+            saved = os.path.join(d, "saved-%d" % mine)
+            write("saved-%d" % mine, mine)
+        print("fork_position=%d lost_bytes=%d saved_copy=%s" % (fork, mine - fork, saved))
     elif op == "observe":
         print("role=%s position=%s" % (read("role", "replica"), read("position", "0") or "0"))
 serve() if mode == "serve" else hook()
@@ -167,7 +182,8 @@ class GroupFailoverTest(h.ClusterTestCase):
                       "        address: 127.0.0.1:%d" % self.port_of(m),
                       "        adapter: { kind: exec, promote: %s, demote: %s, fence: %s, "
                       "follow: %s, observe: %s, pause_writes: %s, resume_writes: %s, "
-                      "pid_file: %s }" % ((cmd,) * 7 + (os.path.join(self.dir_of(m), "pid"),))]
+                      "divergence: %s, pid_file: %s }"
+                      % ((cmd,) * 8 + (os.path.join(self.dir_of(m), "pid"),))]
         return "\n".join(lines) + "\n"
 
     # ---- the group ------------------------------------------------------
@@ -252,6 +268,17 @@ class GroupFailoverTest(h.ClusterTestCase):
         self.assertEqual(g["primary"], target)
         self.assertEqual(self.file(first, "following"), "127.0.0.1:%d" % self.port_of(target))
         self.assertIn("pause_writes", open(os.path.join(self.dir_of(first), "hook.log")).read())
+        # The former primary measured what only it had before it followed,
+        # and `baton history` shows it next to the epoch.
+        ops = [line[1] for line in self.hook_log(first)]
+        self.assertIn("divergence", ops)
+        self.assertLess(len(ops) - 1 - ops[::-1].index("divergence"),
+                        len(ops) - 1 - ops[::-1].index("follow"))
+        r = self.baton("history", "svc")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        h.log(r.stdout)
+        self.assertRegex(r.stdout, r"epoch %d  %s followed %s  divergence fork at \d+, 0 bytes"
+                         % (g["epoch"], first, target))
 
         r = self.baton("pause", "svc")
         self.assertEqual(r.returncode, 0, r.stderr)
