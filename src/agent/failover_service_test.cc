@@ -464,6 +464,45 @@ TEST_F(FailoverServiceTest, SwitchoverMovesThePrimaryAndPauseStopsFailover) {
   EXPECT_EQ(Group(0)->epoch, 3u);
 }
 
+// Automatic failback: r1 (the highest priority) gets the primary back once it
+// has been a caught-up replica for failback_stable (1s here).
+class FailoverServiceFailbackTest : public FailoverServiceTest {
+ protected:
+  FailoverServiceFailbackTest() : FailoverServiceTest(false) {
+    config_.failback = failover::Failback::kAutomatic;
+    config_.failback_stable = Duration::Seconds(1);
+    for (int i = 0; i < 3; ++i) StartAgent(i);
+  }
+};
+
+TEST_F(FailoverServiceFailbackTest, ThePreferredMemberGetsThePrimaryBackAfterItRecovers) {
+  // Whoever the first election chose, failback hands the primary to r1.
+  ASSERT_TRUE(cluster_.WaitFor([&] { return SettledPrimary(1) == "r1"; }, Duration::Seconds(30)))
+      << Describe(1);
+  const failover::Epoch epoch = Group(1)->epoch;
+  services_[0]->SetUp(false);
+  const std::string second = WaitForPrimaryOtherThan("r1", 1);
+  ASSERT_FALSE(second.empty()) << Describe(1);
+  services_[0]->SetUp(true);
+  const Instant recovered = cluster_.loop().Now();
+  ASSERT_TRUE(cluster_.WaitFor([&] { return SettledPrimary(1) == "r1"; }, Duration::Seconds(30)))
+      << Describe(1);
+  EXPECT_GE(cluster_.loop().Now() - recovered, config_.failback_stable);
+  EXPECT_EQ(Group(1)->epoch, epoch + 2);
+  EXPECT_EQ(Writers(), 1);
+  const int leader = *cluster_.Leader();
+  std::optional<Result<store::RangeResponse>> history = cluster_.Await<store::RangeResponse>(
+      [&](auto done) { cluster_.store(leader).Range("/baton/groups/cache/history/", true, done); });
+  ASSERT_TRUE(history && history->has_value());
+  bool failback = false;
+  for (const store::KeyValue& kv : (*history)->kvs) {
+    failback |= kv.value.find(R"("cause":"failback")") != std::string::npos &&
+                kv.value.find(R"("new_primary":"r1")") != std::string::npos &&
+                kv.value.find(R"("outcome":"+switch-primary")") != std::string::npos;
+  }
+  EXPECT_TRUE(failback) << Describe(1);
+}
+
 // Which probe observes another node's member: its network readiness check,
 // else a tcp probe of a redis member's address; never exec checks or an exec
 // adapter's address, and never this node's own members.

@@ -156,8 +156,7 @@ void Coordinator::Observe(const SwitchoverRequest& in, Instant now) {
   if (!target || target->health != detect::Health::kHealthy) why = "target-not-healthy";
   if (in.target == group_.primary) why = "target-is-primary";
   if (!why.empty()) return Emit("-switchover-refused", in.target, now, {{"reason", why}});
-  Begin("switchover", now, FailoverState::kPauseWrites, now);
-  only_ = in.target;
+  StartSwitchover(in.target, "switchover", now);
 }
 
 void Coordinator::Observe(const AbortRequest&, Instant now) {

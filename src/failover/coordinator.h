@@ -9,7 +9,8 @@
 // One enum, one handler and one deadline per state (GroupConfig::timeouts):
 //   kNone                 watch; start on a lease release, a lease expiry,
 //                         an ODOWN (manual mode: only on FailoverRequest),
-//                         or a SwitchoverRequest
+//                         a SwitchoverRequest, or (failback: automatic)
+//                         the preferred member caught up for failback_stable
 //   kPauseWrites          switchover: CAS state=switchover; wait for it
 //   kWaitCatchUp          switchover: the primary reports writes paused and
 //                         the target reaches its position
@@ -203,6 +204,13 @@ class Coordinator {
   // Acting half (coordinator_states.cc).
   void Act(Instant now);
   void MaybeStart(Instant now);
+  // Automatic failback: once the preferred member (highest priority, above
+  // the primary's) has been healthy and caught up - a replica following the
+  // primary at its epoch, within max_lag_bytes - for failback_stable, a
+  // switchover to it (cause "failback"). Any lapse restarts the wait.
+  void MaybeFailBack(Instant now);
+  bool CaughtUp(const MemberConfig& member) const;
+  void StartSwitchover(const std::string& target, const std::string& cause, Instant now);
   void Begin(const std::string& cause, Instant detected, FailoverState first, Instant now);
   void Enter(FailoverState state, Instant now);
   void OnPauseWrites(Instant now);
@@ -245,6 +253,7 @@ class Coordinator {
   std::optional<Instant> last_tick_;
   std::optional<Instant> tilt_until_;
   Instant retry_after_;
+  std::optional<Instant> failback_since_;  // the preferred member caught up since
 
   // The failover in progress.
   FailoverState state_ = FailoverState::kNone;

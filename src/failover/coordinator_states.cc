@@ -55,7 +55,48 @@ void Coordinator::MaybeStart(Instant now) {
     return Begin(lease_.released ? "lease-released" : "lease-expired", lease_.ended_at,
                  FailoverState::kSelectCandidate, now);
   }
-  if (odown_) Begin("odown", sdown_since_, FailoverState::kSelectCandidate, now);
+  if (odown_) return Begin("odown", sdown_since_, FailoverState::kSelectCandidate, now);
+  MaybeFailBack(now);
+}
+
+void Coordinator::MaybeFailBack(Instant now) {
+  const MemberConfig* preferred = nullptr;
+  for (const MemberConfig& m : config_.members) {
+    if (m.priority > 0 && (!preferred || m.priority > preferred->priority)) preferred = &m;
+  }
+  const MemberConfig* primary = config_.FindMember(group_.primary);
+  const bool wanted = config_.failback == Failback::kAutomatic && preferred && primary &&
+                      preferred->priority > primary->priority &&
+                      group_.state == GroupState::kStable;
+  if (!wanted || !CaughtUp(*preferred)) {
+    if (failback_since_) {
+      Emit("-failback-wait", preferred ? preferred->name : config_.name, now);
+      failback_since_.reset();
+    }
+    return;
+  }
+  if (!failback_since_) {
+    failback_since_ = now;
+    Emit("+failback-wait", preferred->name, now,
+         {{"stable_ms", std::to_string(config_.failback_stable.millis())}});
+  }
+  if (now - *failback_since_ < config_.failback_stable) return;
+  failback_since_.reset();
+  StartSwitchover(preferred->name, "failback", now);
+}
+
+bool Coordinator::CaughtUp(const MemberConfig& member) const {
+  const MemberRecord* r = Record(member.name);
+  const MemberRecord* primary = Record(group_.primary);
+  return r && primary && r->health == detect::Health::kHealthy && r->role == MemberRole::kReplica &&
+         r->following == group_.primary && r->epoch_seen == group_.epoch &&
+         primary->position <= r->position + config_.max_lag_bytes;
+}
+
+void Coordinator::StartSwitchover(const std::string& target, const std::string& cause,
+                                  Instant now) {
+  Begin(cause, now, FailoverState::kPauseWrites, now);
+  only_ = target;
 }
 
 void Coordinator::Begin(const std::string& cause, Instant detected, FailoverState first,

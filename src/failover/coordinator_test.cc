@@ -147,6 +147,97 @@ TEST_F(CoordinatorTest, ATickGapEntersTiltAndLeavesItAfterThePeriod) {
   EXPECT_NE(c_.state(), FailoverState::kNone);
 }
 
+// Automatic failback: a (priority 200) was primary; b took over at epoch 2.
+// a came back as b's replica; failback_stable is 60s.
+class FailbackTest : public ::testing::Test {
+ protected:
+  static GroupConfig Config(Failback failback) {
+    GroupConfig c = ThreeMembers();
+    c.members[0].priority = 200;
+    c.failback = failback;
+    c.failback_stable = Duration::Seconds(60);
+    return c;
+  }
+  explicit FailbackTest(Failback failback = Failback::kAutomatic)
+      : config_(Config(failback)), c_(config_, 3, At(0)) {
+    c_.Step(GroupObserved{{2, "b", GroupState::kStable, "", "", false}, 7}, At(0));
+    c_.Step(LeaseObserved{LeaseRecord{"b", "n2", 2}}, At(0));
+    MemberRecord b = Member("b", MemberRole::kPrimary);
+    b.epoch_seen = 2;
+    b.position = 5000;
+    c_.Step(MemberObserved{b}, At(0));
+    c_.Step(MemberObserved{Replica("c", 5000)}, At(0));
+  }
+  MemberRecord Replica(std::string name, Position position,
+                       detect::Health health = detect::Health::kHealthy) {
+    MemberRecord r = Member(std::move(name), MemberRole::kReplica);
+    r.following = "b";
+    r.epoch_seen = 2;
+    r.position = position;
+    r.health = health;
+    return r;
+  }
+  void ReportA(Position position, Instant now, detect::Health health = detect::Health::kHealthy) {
+    c_.Step(MemberObserved{Replica("a", position, health)}, now);
+  }
+
+  GroupConfig config_;
+  Coordinator c_;
+};
+
+TEST_F(FailbackTest, ThePreferredMemberGetsThePrimaryBackAfterBeingCaughtUpLongEnough) {
+  ReportA(5000 - config_.max_lag_bytes - 1, At(1000));  // too far behind: no wait
+  EXPECT_FALSE(Has(c_.TakeReady().events, "+failback-wait"));
+  ReportA(4000, At(2000));
+  EXPECT_TRUE(Has(c_.TakeReady().events, "+failback-wait"));
+  c_.Tick(At(61'900));
+  EXPECT_EQ(c_.state(), FailoverState::kNone);
+  c_.Tick(At(62'000));
+  ASSERT_EQ(c_.state(), FailoverState::kPauseWrites);
+  EXPECT_EQ(c_.current()->cause, "failback");
+  const CoordinatorReady r = c_.TakeReady();
+  ASSERT_EQ(r.writes.size(), 1u);
+  EXPECT_EQ(r.writes[0].next.state, GroupState::kSwitchover);
+  EXPECT_EQ(r.writes[0].next.switchover_target, "a");
+  EXPECT_EQ(r.writes[0].next.epoch, 2u) << "the switchover raises the epoch later";
+}
+
+TEST_F(FailbackTest, AnyLapseRestartsTheWait) {
+  ReportA(5000, At(0));
+  ReportA(5000, At(30'000), detect::Health::kUnhealthy);
+  EXPECT_TRUE(Has(c_.TakeReady().events, "-failback-wait"));
+  ReportA(5000, At(40'000));
+  c_.Tick(At(99'900));
+  EXPECT_EQ(c_.state(), FailoverState::kNone) << "60s from the last lapse, not the first wait";
+  c_.Tick(At(100'000));
+  EXPECT_EQ(c_.state(), FailoverState::kPauseWrites);
+}
+
+TEST_F(FailbackTest, NotWhilePausedOrFollowingAnotherMember) {
+  c_.Step(GroupObserved{{2, "b", GroupState::kStable, "", "", true}, 8}, At(0));
+  ReportA(5000, At(0));
+  c_.Tick(At(120'000));
+  EXPECT_EQ(c_.state(), FailoverState::kNone) << "maintenance";
+  c_.Step(GroupObserved{{2, "b", GroupState::kStable, "", "", false}, 9}, At(120'000));
+  MemberRecord a = Replica("a", 5000);
+  a.following = "c";
+  c_.Step(MemberObserved{a}, At(120'000));
+  c_.Tick(At(240'000));
+  EXPECT_EQ(c_.state(), FailoverState::kNone) << "not replicating from the primary";
+}
+
+class FailbackOffTest : public FailbackTest {
+ protected:
+  FailbackOffTest() : FailbackTest(Failback::kOff) {}
+};
+
+TEST_F(FailbackOffTest, FailbackOffLeavesThePrimaryWhereItIs) {
+  ReportA(5000, At(0));
+  c_.Tick(At(600'000));
+  EXPECT_EQ(c_.state(), FailoverState::kNone);
+  EXPECT_FALSE(Has(c_.TakeReady().events, "+failback-wait"));
+}
+
 }  // namespace
 }  // namespace baton::failover
 
