@@ -306,11 +306,13 @@ class FailoverServiceTest : public ::testing::Test {
   std::vector<std::unique_ptr<FailoverService>> agents_;
 };
 
-// The first election takes whichever members have reported (the coordinator
-// starts once any report is in), so tests do not assume which one wins.
-TEST_F(FailoverServiceTest, FirstElectionPromotesOneMemberAndTheOthersFollowIt) {
+// The first election waits until every member reported (or drift_margin),
+// so the preferred member (r1, the highest priority) wins. Other tests do not
+// assume which one wins.
+TEST_F(FailoverServiceTest, FirstElectionPromotesThePreferredMemberAndTheOthersFollowIt) {
   const std::string first = WaitForFirstPrimary();
   ASSERT_FALSE(first.empty()) << Describe();
+  EXPECT_EQ(first, "r1") << Describe();
   EXPECT_EQ(Group(0)->epoch, 1u);
   EXPECT_EQ(Writers(), 1);
   // Every agent's view (followers included) and the topology agree.

@@ -8,6 +8,8 @@
 //
 // One enum, one handler and one deadline per state (GroupConfig::timeouts):
 //   kNone                 watch; start on a lease release, a lease expiry,
+//                         no primary yet (once every member reported, or
+//                         drift_margin after the first report),
 //                         an ODOWN (manual mode: only on FailoverRequest),
 //                         a SwitchoverRequest, or (failback: automatic)
 //                         the preferred member caught up for failback_stable
@@ -254,6 +256,7 @@ class Coordinator {
   std::optional<Instant> tilt_until_;
   Instant retry_after_;
   std::optional<Instant> failback_since_;  // the preferred member caught up since
+  std::optional<Instant> first_report_;    // no primary yet: the first member report
 
   // The failover in progress.
   FailoverState state_ = FailoverState::kNone;

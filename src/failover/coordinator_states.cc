@@ -49,7 +49,13 @@ void Coordinator::MaybeStart(Instant now) {
   if (!automatic || group_.paused || !group_seen_ || !lease_.known || now < retry_after_) return;
   if (group_.primary.empty()) {
     if (records_.empty()) return;  // the first election waits for the members' reports
-    return Begin("no-primary", now, FailoverState::kSelectCandidate, now);
+    if (!first_report_) first_report_ = now;
+    // Rank all of them, so the preferred member wins: wait until every member
+    // reported, or drift_margin (every live agent reports within it).
+    const bool all = std::all_of(config_.members.begin(), config_.members.end(),
+                                 [this](const MemberConfig& m) { return Record(m.name); });
+    if (!all && now - *first_report_ < config_.drift_margin) return;
+    return Begin("no-primary", *first_report_, FailoverState::kSelectCandidate, now);
   }
   if (!lease_.held) {
     return Begin(lease_.released ? "lease-released" : "lease-expired", lease_.ended_at,

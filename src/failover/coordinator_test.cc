@@ -147,6 +147,59 @@ TEST_F(CoordinatorTest, ATickGapEntersTiltAndLeavesItAfterThePeriod) {
   EXPECT_NE(c_.state(), FailoverState::kNone);
 }
 
+// The first election ranks every member: it waits until all reported, or
+// drift_margin after the first report, so the preferred member (c) wins
+// even when it reports last.
+class FirstElectionTest : public ::testing::Test {
+ protected:
+  static GroupConfig Config() {
+    GroupConfig c = ThreeMembers();
+    c.members[2].priority = 200;
+    return c;
+  }
+  FirstElectionTest() : config_(Config()), c_(config_, 3, At(0)) {
+    c_.Step(GroupObserved{}, At(0));
+    c_.Step(LeaseObserved{}, At(0));
+  }
+  void Report(const std::string& name, Instant now) {
+    MemberRecord r = Member(name, MemberRole::kReplica);
+    r.following.clear();
+    r.epoch_seen = 0;
+    c_.Step(MemberObserved{r}, now);
+  }
+  std::string Promoted() {
+    for (const GroupWrite& w : c_.TakeReady().writes) {
+      if (w.next.epoch == 1) return w.next.primary;
+    }
+    return "";
+  }
+
+  GroupConfig config_;
+  Coordinator c_;
+};
+
+// Reports start 10s in, long after the absent lease's margin.
+TEST_F(FirstElectionTest, WaitsForEveryMemberAndPromotesThePreferredOne) {
+  Report("a", At(10'000));
+  Report("b", At(10'010));
+  c_.Tick(At(10'015));
+  EXPECT_EQ(c_.state(), FailoverState::kNone);
+  Report("c", At(10'020));
+  c_.Tick(At(10'020));
+  EXPECT_EQ(Promoted(), "c") << "all reported: no need to wait the margin";
+  EXPECT_EQ(c_.current()->cause, "no-primary");
+}
+
+TEST_F(FirstElectionTest, AMemberThatNeverReportsDelaysItOnlyByTheDriftMargin) {
+  Report("a", At(10'000));
+  Report("b", At(10'010));
+  c_.Tick(At(10'000) + config_.drift_margin - Duration::Millis(1));
+  EXPECT_EQ(c_.state(), FailoverState::kNone);
+  EXPECT_EQ(Promoted(), "");
+  c_.Tick(At(10'000) + config_.drift_margin);
+  EXPECT_EQ(Promoted(), "a") << "a and b tie on priority: by name";
+}
+
 // Automatic failback: a (priority 200) was primary; b took over at epoch 2.
 // a came back as b's replica; failback_stable is 60s.
 class FailbackTest : public ::testing::Test {
