@@ -40,8 +40,9 @@ if [[ -n ${BATON_BIN:-} ]]; then
 else
   step "installing missing Debian packages (scripts/install-deps.sh: redis-server, python3-redis, ...)"
   scripts/install-deps.sh
-  step "building Release (scripts/build.sh release)"
-  scripts/build.sh release >/dev/null
+  step "building Release (the baton binary only, in build/release)"
+  cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build build/release -j"$(nproc)" --target baton >/dev/null
   BATON=$ROOT/build/release/apps/baton/baton
 fi
 [[ -x $BATON ]] || { echo "no baton binary at $BATON" >&2; exit 1; }
