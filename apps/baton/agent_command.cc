@@ -1,15 +1,11 @@
 // `baton agent --config FILE [--join]`: runs one agent until SIGINT/SIGTERM.
-#include <signal.h>
-
-#include <atomic>
-#include <ctime>
 #include <iostream>
-#include <thread>
 
 #include "agent/agent.h"
 #include "commands.h"
 #include "config/load_agent_config.h"
 #include "net/event_loop.h"
+#include "signal_stopper.h"
 #include "spd_logger.h"
 
 namespace baton::cli {
@@ -18,40 +14,6 @@ namespace {
 struct AgentFlags {
   std::string config_path;
   bool join = false;
-};
-
-// Blocks SIGINT and SIGTERM in every thread started after it, and stops
-// `loop` from a watcher thread when one arrives (or when Finish is called).
-class SignalStopper {
- public:
-  explicit SignalStopper(net::EventLoop& loop) {
-    sigemptyset(&set_);
-    sigaddset(&set_, SIGINT);
-    sigaddset(&set_, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set_, nullptr);
-    thread_ = std::thread([this, &loop] {
-      const timespec wait{0, 200 * 1000 * 1000};
-      while (!finished_.load()) {
-        const int sig = sigtimedwait(&set_, nullptr, &wait);
-        if (sig == SIGINT || sig == SIGTERM) {
-          signal_ = sig;
-          loop.Stop();
-          return;
-        }
-      }
-    });
-  }
-  ~SignalStopper() {
-    finished_.store(true);
-    thread_.join();
-  }
-  int signal() const { return signal_; }
-
- private:
-  sigset_t set_;
-  std::atomic<bool> finished_{false};
-  std::atomic<int> signal_{0};
-  std::thread thread_;
 };
 
 int RunAgent(const AgentFlags& flags) {

@@ -22,5 +22,6 @@ void AddKvCommand(CLI::App& app, RunFn* run);
 // groups, switchover, failover, pause, resume, history
 void AddGroupCommands(CLI::App& app, RunFn* run);
 void AddWatchdogCommand(CLI::App& app, RunFn* run);
+void AddProxyCommand(CLI::App& app, RunFn* run);
 
 }  // namespace baton::cli

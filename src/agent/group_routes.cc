@@ -52,6 +52,8 @@ json GroupJson(const GroupDriver& driver, Instant now) {
                    {"odown", v.coordinator->odown},
                    {"candidate", v.coordinator->candidate}};
   }
+  json serving = nullptr;
+  if (v.serving) serving = {{"epoch", v.serving->epoch}, {"members", v.serving->members}};
   json events = json::array();
   for (const detect::Event& e : v.recent_events) events.push_back(e.ToString());
   return {{"name", config.name},
@@ -65,6 +67,7 @@ json GroupJson(const GroupDriver& driver, Instant now) {
           {"revision", v.group_revision},
           {"lease", lease},
           {"members", members},
+          {"serving", serving},
           {"coordinator", coordinator},
           {"events", events}};
 }

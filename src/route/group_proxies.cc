@@ -5,16 +5,27 @@ namespace baton::route {
 Result<std::unique_ptr<GroupProxies>> GroupProxies::Start(
     const std::vector<config::GroupSpec>& groups, failover::TopologySource& source,
     admin::MetricsRegistry& registry, Logger& logger, net::EventLoop& loop) {
-  std::unique_ptr<GroupProxies> all(new GroupProxies());
+  std::vector<ProxyConfig> configs;
   for (const config::GroupSpec& spec : groups) {
     if (spec.proxy.empty()) continue;
-    const std::string& group = spec.group.name;
     Result<ProxyConfig> config = ParseProxySettings(spec.proxy);
     if (!config) {
-      return Status::InvalidArgument("group " + group + ": " + config.error().ToString());
+      return Status::InvalidArgument("group " + spec.group.name + ": " + config.error().ToString());
     }
-    config->group = group;
-    auto proxy = std::make_unique<Proxy>(*config, [&logger, group](const detect::Event& e) {
+    config->group = spec.group.name;
+    configs.push_back(std::move(*config));
+  }
+  return Start(configs, source, registry, logger, loop);
+}
+
+Result<std::unique_ptr<GroupProxies>> GroupProxies::Start(const std::vector<ProxyConfig>& configs,
+                                                          failover::TopologySource& source,
+                                                          admin::MetricsRegistry& registry,
+                                                          Logger& logger, net::EventLoop& loop) {
+  std::unique_ptr<GroupProxies> all(new GroupProxies());
+  for (const ProxyConfig& config : configs) {
+    const std::string& group = config.group;
+    auto proxy = std::make_unique<Proxy>(config, [&logger, group](const detect::Event& e) {
       logger.Log(LogLevel::kInfo, "proxy " + group + ": " + e.ToString());
     });
     if (Status s = proxy->Start(); !s.ok()) {

@@ -1,5 +1,5 @@
-// GroupProxies: the agent's proxies, one per group whose config has a
-// `proxy:` mapping, each following the agent's TopologySource. Events go to
+// GroupProxies: the proxies of an agent (one per group whose config has a
+// `proxy:` mapping) or of `baton proxy`, each following the agent's TopologySource. Events go to
 // the logger (from the proxies' threads; the logger must be thread-safe) and
 // stats to the registry every second. Create and destroy on the loop thread
 // (the source's thread).
@@ -23,6 +23,12 @@ class GroupProxies {
   // Error: a group's proxy settings are invalid ("group cache: proxy.balance
   // (line 12): ...") or a listener cannot be bound.
   static Result<std::unique_ptr<GroupProxies>> Start(const std::vector<config::GroupSpec>& groups,
+                                                     failover::TopologySource& source,
+                                                     admin::MetricsRegistry& registry,
+                                                     Logger& logger, net::EventLoop& loop);
+  // The same from settings already parsed (`baton proxy`). Error: a listener
+  // cannot be bound.
+  static Result<std::unique_ptr<GroupProxies>> Start(const std::vector<ProxyConfig>& configs,
                                                      failover::TopologySource& source,
                                                      admin::MetricsRegistry& registry,
                                                      Logger& logger, net::EventLoop& loop);
