@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The main job: three redis-servers (one primary, two replicas) and three
 # `baton agent`s (mutual TLS) on loopback, one group `cache` with the redis
-# adapter, and a Sentinel endpoint on every agent. A client (python3-redis's
-# Sentinel class) writes sequenced keys through baton while the primary
-# redis-server is killed with SIGKILL; the script prints the failover
-# timeline, the write unavailability the client saw and the acknowledged
-# writes lost (every acknowledged key read back from the new primary). Then it
+# adapter, and on every agent the group's proxy (a read-write listener) and a
+# Sentinel endpoint. Two clients write sequenced keys at once, one through an
+# agent's proxy listener (a plain Redis client) and one through the Sentinel
+# endpoints (python3-redis's Sentinel class), while the primary redis-server
+# is killed with SIGKILL; the script prints the failover timeline, the write
+# unavailability each client saw and the acknowledged writes lost (every
+# acknowledged key read back from the new primary). Then it
 # restarts the killed server, leaves everything running and prints how to
 # explore and stop it. Every number printed is measured on this run.
 #

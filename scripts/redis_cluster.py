@@ -153,11 +153,12 @@ class Cluster:
     def __init__(self, run, baton):
         self.run, self.baton = run, baton
         self.procs = Procs(run)
-        ports = free_ports(12)
+        ports = free_ports(15)
         self.redis_ports = ports[0:3]
         self.peer_ports = ports[3:6]
         self.admin_ports = ports[6:9]
         self.endpoint_ports = ports[9:12]  # baton's Sentinel endpoint, or redis-sentinel
+        self.proxy_ports = ports[12:15]  # each agent's read-write proxy listener
         self.certs = os.path.join(run, "certs")
 
     # ---- redis-servers ------------------------------------------------------
@@ -224,6 +225,10 @@ class Cluster:
                 "    replication: async",
                 "    lease_ttl: %s" % lease_ttl,
                 "    drift_margin: 200ms",
+                # Each agent runs the group's proxy on a port of its own; new
+                # connections wait for a primary while there is none.
+                "    proxy: { read_write: 127.0.0.1:%d, wait_for_primary: 5s, threads: 1 }"
+                % self.proxy_ports[i],
                 "    members:"]
             for j in range(3):
                 port = self.redis_ports[j]
@@ -318,11 +323,13 @@ class Cluster:
 
 
 class Writer:
-    """One client writing sequenced keys through the Sentinel interface, one at
-    a time, recording the monotonic time of every acknowledgement."""
+    """One client writing sequenced keys, one at a time, recording the
+    monotonic time of every acknowledgement: through the Sentinel interface
+    (redis-py's Sentinel class), or with `proxy_port` through one of baton's
+    proxy listeners (a plain client that reconnects after an error)."""
 
-    def __init__(self, cluster, prefix):
-        self.cluster, self.prefix = cluster, prefix
+    def __init__(self, cluster, prefix, proxy_port=None):
+        self.cluster, self.prefix, self.proxy_port = cluster, prefix, proxy_port
         self.acks = []  # (monotonic, key)
         self.failures = 0
         self._stop = threading.Event()
@@ -332,9 +339,15 @@ class Writer:
         self._thread.start()
         return self
 
-    def _loop(self):
-        master = self.cluster.sentinel_client().master_for(
+    def _client(self):
+        if self.proxy_port is not None:
+            return redis.Redis(port=self.proxy_port, socket_timeout=0.3,
+                               socket_connect_timeout=0.3)
+        return self.cluster.sentinel_client().master_for(
             GROUP, socket_timeout=0.3, socket_connect_timeout=0.3)
+
+    def _loop(self):
+        master = self._client()
         seq = 0
         while not self._stop.is_set():
             seq += 1

@@ -1,7 +1,9 @@
 """The main job (run by scripts/demo.sh): three redis-servers and three baton
-agents on loopback, a client writing through baton's Sentinel-compatible
-endpoint, kill -9 of the primary redis-server, then the failover timeline,
-the write unavailability the client saw and the acknowledged writes lost.
+agents on loopback, two clients writing at once, one through baton's proxy
+(a plain Redis client on an agent's read-write listener) and one through
+baton's Sentinel-compatible endpoint, kill -9 of the primary redis-server,
+then the failover timeline, the write unavailability each client saw and the
+acknowledged writes lost.
 The cluster is left running; `redis_demo.py stop RUN` ends it by pid.
 
     redis_demo.py run RUN BATON [WRITE_SECONDS]
@@ -31,13 +33,15 @@ def run(run_dir, baton, write_seconds):
         print("  r%d  redis-server 127.0.0.1:%d  pid %d" % (i + 1, c.redis_ports[i],
                                                           c.procs.pid("r%d" % (i + 1))))
 
-    step("three baton agents (mutual TLS), group %s, Sentinel endpoint on each" % rc.GROUP)
+    step("three baton agents (mutual TLS), group %s, a proxy and a Sentinel endpoint on each"
+         % rc.GROUP)
     c.write_certs()
     c.write_agent_configs()
     for i, n in enumerate(rc.NODES):
         c.start_agent(i)
-        print("  %s  pid %d  sentinel 127.0.0.1:%d  admin https://127.0.0.1:%d  log %s/%s.log"
-              % (n, c.procs.pid(n), c.endpoint_ports[i], c.admin_ports[i], run_dir, n))
+        print("  %s  pid %d  proxy 127.0.0.1:%d  sentinel 127.0.0.1:%d  admin https://127.0.0.1:%d"
+              "  log %s/%s.log" % (n, c.procs.pid(n), c.proxy_ports[i], c.endpoint_ports[i],
+                                   c.admin_ports[i], run_dir, n))
     t0 = time.monotonic()
 
     def primary_found():
@@ -51,14 +55,21 @@ def run(run_dir, baton, write_seconds):
           % (primary + 1, c.redis_ports[primary], time.monotonic() - t0))
     rc.wait_until(lambda: c.healthy(primary), 30, "both replicas online")
 
-    step("a Sentinel client (redis-py) writing sequenced keys for %.0f s" % write_seconds)
-    w = rc.Writer(c, "demo").start()
-    rc.wait_until(lambda: w.acks, 20, "the first acknowledged write")
+    other = (primary + 1) % 3  # a node the fault leaves alone
+    step("two clients writing sequenced keys for %.0f s, one write at a time each:\n"
+         "   proxy:    redis-py Redis on %s's proxy listener 127.0.0.1:%d\n"
+         "   sentinel: redis-py Sentinel through the endpoints"
+         % (write_seconds, rc.NODES[other], c.proxy_ports[other]))
+    writers = {"proxy": rc.Writer(c, "demo-proxy", c.proxy_ports[other]).start(),
+               "sentinel": rc.Writer(c, "demo").start()}
+    rc.wait_until(lambda: all(w.acks for w in writers.values()), 20,
+                  "the first acknowledged writes")
     time.sleep(write_seconds)
-    print("  %d writes acknowledged (%.0f/s, one client, one write at a time)"
-          % (len(w.acks), len(w.acks) / write_seconds))
+    for label, w in writers.items():
+        print("  %-8s  %d writes acknowledged (%.0f/s)"
+              % (label, len(w.acks), len(w.acks) / write_seconds))
 
-    sub = c.endpoint((primary + 1) % 3).pubsub()
+    sub = c.endpoint(other).pubsub()
     sub.subscribe("+switch-master")
     sub.get_message(timeout=2)
 
@@ -73,20 +84,25 @@ def run(run_dir, baton, write_seconds):
         m = sub.get_message(timeout=0.05)
         if m and m.get("type") == "message":
             switch[0] = (time.monotonic(), m["data"].decode())
-        return switch[0] and w.first_ack_after(switch[0][0])
-    rc.wait_until(switched, 30, "a new primary and the next acknowledged write")
+        return switch[0] and all(w.first_ack_after(switch[0][0]) for w in writers.values())
+    rc.wait_until(switched, 30, "a new primary and the next acknowledged writes")
     time.sleep(write_seconds)
-    w.stop()
+    for w in writers.values():
+        w.stop()
     new = c.discover()
-    last_before, first_after = w.outage(t_kill)
+    outage = {label: w.outage(t_kill) for label, w in writers.items()}
 
     def ms(t):
         return "%+7.0f ms" % ((t - t_kill) * 1000)
     step("failover timeline (client clock, relative to the kill)")
-    print("  %s  last write acknowledged before the outage" % ms(last_before))
-    print("  %s  kill -9 %s" % (ms(t_kill), name))
-    print("  %s  +switch-master on the endpoint: %s" % (ms(switch[0][0]), switch[0][1]))
-    print("  %s  first write acknowledged after it, on r%d" % (ms(first_after), new + 1))
+    events = [(t_kill, "kill -9 %s" % name),
+              (switch[0][0], "+switch-master on the endpoint: %s" % switch[0][1])]
+    for label, (last_before, first_after) in outage.items():
+        events += [(last_before, "%s: last write acknowledged before the outage" % label),
+                   (first_after, "%s: first write acknowledged after it, on r%d"
+                    % (label, new + 1))]
+    for t, what in sorted(events):
+        print("  %s  %s" % (ms(t), what))
 
     code, out = c.cli("history", rc.GROUP, "--json")
     hist = json.loads(out).get("history", []) if code == 0 else []
@@ -106,13 +122,13 @@ def run(run_dir, baton, write_seconds):
     else:
         print("  (baton history %s: %s)" % (rc.GROUP, out.strip()[:200]))
 
-    gap = (first_after - last_before) * 1000
-    lost, total = w.lost_on(c.redis(new, timeout=2), float("inf"))
-    step("result")
-    print("  client-observed write unavailability: %.0f ms (%d attempts failed meanwhile)"
-          % (gap, w.failures))
-    print("  acknowledged writes lost: %d of %d (read back from the new primary r%d)"
-          % (lost, total, new + 1))
+    step("result (each client's longest pause in acknowledgements around the kill)")
+    for label, w in writers.items():
+        last_before, first_after = outage[label]
+        lost, total = w.lost_on(c.redis(new, timeout=2), float("inf"))
+        print("  %-8s  client-observed write unavailability %5.0f ms (%d attempts failed); "
+              "acknowledged writes lost: %d of %d (read back from r%d)"
+              % (label, (first_after - last_before) * 1000, w.failures, lost, total, new + 1))
 
     step("restarting %s; its agent makes it a replica of r%d" % (name, new + 1))
     c.start_redis(primary)
@@ -128,12 +144,14 @@ def run(run_dir, baton, write_seconds):
   {b} status {eps}
   {b} groups {eps}
   {b} history {g} {eps}
+  redis-cli -p {pp} SET hello world                   # through {pn}'s proxy
   redis-cli -p {ep} SENTINEL get-master-addr-by-name {g}
   redis-cli -p {ep} SUBSCRIBE +switch-master          # then kill a primary
   redis-cli -p {rp} INFO replication                  # the new primary r{nn}
   kill -9 $(cut -d' ' -f1 {run}/pids/r{nn}.pid)     # crash the new primary too
   scripts/demo.sh stop                                # end every process of the demo
 """.format(run=run_dir, b=baton, eps=eps, g=rc.GROUP, ep=c.endpoint_ports[0],
+           pp=c.proxy_ports[other], pn=rc.NODES[other],
            rp=c.redis_ports[new], nn=new + 1))
     print(open(os.path.join(run_dir, "explore.txt")).read())
     return 0  # async replication may lose acknowledged writes; the count is the result
