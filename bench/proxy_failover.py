@@ -70,11 +70,7 @@ def main():
     run = tempfile.mkdtemp(prefix="proxy_failover.")
     c = rc.Cluster(run, os.path.abspath(args.baton))
     try:
-        c.start_redis(0)
-        c.start_redis(1, replica_of=0)
-        c.start_redis(2, replica_of=0)
-        c.write_certs()
-        c.write_agent_configs()
+        c.prepare()
         con = Contender(c, "baton", args)
         for i in range(3):
             con.start_node(i, 0)

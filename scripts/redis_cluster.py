@@ -173,6 +173,15 @@ class Cluster:
         self.procs.start("r%d" % (i + 1), argv, os.path.join(self.run, "r%d.log" % (i + 1)))
         wait_until(lambda: self.redis_role(i), 10, "redis-server r%d" % (i + 1), show=False)
 
+    def prepare(self):
+        """r1 primary, r2 and r3 its replicas; certificates and agent configs
+        written (no agent started)."""
+        self.start_redis(0)
+        self.start_redis(1, replica_of=0)
+        self.start_redis(2, replica_of=0)
+        self.write_certs()
+        self.write_agent_configs()
+
     def redis(self, i, timeout=0.5):
         return redis.Redis(port=self.redis_ports[i], socket_timeout=timeout,
                            socket_connect_timeout=timeout)
