@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "agent/http_json.h"
 #include "failover/schema.h"
 
 namespace baton::agent {
@@ -45,7 +46,7 @@ std::string DivergenceJson(const std::string& group, failover::Epoch epoch,
   } else {
     j["error"] = divergence.error().ToString();
   }
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return Dump(j);
 }
 
 std::string TimelineJson(const failover::Timeline& t) {
@@ -78,7 +79,7 @@ std::string TimelineJson(const failover::Timeline& t) {
                       {"outcome", t.outcome},
                       {"events", events},
                       {"closed_at_unix_ms", UnixMillis()}};
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return Dump(j);
 }
 
 }  // namespace baton::agent

@@ -9,15 +9,9 @@
 namespace baton::agent {
 namespace {
 
-using admin::HttpMethod;
-using admin::HttpRequest;
-using admin::HttpResponse;
-using admin::Responder;
 using nlohmann::json;
 
 constexpr std::string_view kGroupsPath = "/v1/groups/";
-
-std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 json GroupJson(const GroupDriver& driver, Instant now) {
   const failover::GroupConfig& config = driver.config();

@@ -7,6 +7,8 @@
 #include <set>
 #include <sstream>
 
+#include "agent/http_json.h"
+
 namespace baton::agent {
 namespace {
 
@@ -308,7 +310,7 @@ void HealthService::Publish(const Member& member) {
                        {"since_ms", view.since_ms}, {"updated_ms", WallMillis()},
                        {"process", process},        {"checks", checks}};
   const std::string key = "/baton/health/" + options_.node + "/" + view.group + "/" + view.member;
-  raft_.PublishHealth(key, record.dump(-1, ' ', false, json::error_handler_t::replace));
+  raft_.PublishHealth(key, Dump(record));
 }
 
 }  // namespace baton::agent

@@ -7,8 +7,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
 json KvObject(const store::KeyValue& kv) {
   return {{"key", kv.key},
           {"value", kv.value},
@@ -41,6 +39,8 @@ int HttpStatusFor(StatusCode code) {
 }
 
 }  // namespace
+
+std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 std::string KeyValueJson(const store::KeyValue& kv) { return Dump(KvObject(kv)); }
 

@@ -3,14 +3,25 @@
 // Pure functions; thread-safe.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 
 #include "admin/http_message.h"
+#include "admin/router.h"
 #include "agent/raft_server.h"
 #include "core/status.h"
 #include "store/kv.h"
 
 namespace baton::agent {
+
+// The HTTP names every route file uses.
+using admin::HttpMethod;
+using admin::HttpRequest;
+using admin::HttpResponse;
+using admin::Responder;
+
+// j as compact text; strings that are not valid UTF-8 get U+FFFD.
+std::string Dump(const nlohmann::json& j);
 
 // {"key","value","create_revision","mod_revision","version","lease"}
 std::string KeyValueJson(const store::KeyValue& kv);

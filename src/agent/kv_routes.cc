@@ -10,10 +10,6 @@
 namespace baton::agent {
 namespace {
 
-using admin::HttpMethod;
-using admin::HttpRequest;
-using admin::HttpResponse;
-using admin::Responder;
 using nlohmann::json;
 
 constexpr std::string_view kKvPath = "/v1/kv/";
@@ -21,8 +17,6 @@ constexpr std::string_view kLeasePath = "/v1/lease/";
 constexpr std::string_view kWatchPath = "/v1/watch/";
 constexpr Duration kDefaultWatchWait = Duration::Seconds(30);
 constexpr Duration kMaxWatchWait = Duration::Seconds(60);
-
-std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 bool ParseU64(std::string_view text, uint64_t* out) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);

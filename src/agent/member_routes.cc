@@ -8,10 +8,6 @@
 namespace baton::agent {
 namespace {
 
-using admin::HttpMethod;
-using admin::HttpRequest;
-using admin::HttpResponse;
-using admin::Responder;
 using nlohmann::json;
 
 constexpr std::string_view kMembersPath = "/v1/members/";
@@ -26,7 +22,7 @@ void InstallMemberRoutes(admin::AdminServer& server, const AdminContext& c) {
       json member = json::parse(MemberJson(m.info));
       member["role"] = m.learner ? "learner" : "voter";
       if (!first) body += ',';
-      body += member.dump(-1, ' ', false, json::error_handler_t::replace);
+      body += Dump(member);
       first = false;
     }
     reply(HttpResponse::Json(200, body + "]}"));

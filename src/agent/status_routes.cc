@@ -7,16 +7,10 @@
 namespace baton::agent {
 namespace {
 
-using admin::HttpMethod;
-using admin::HttpRequest;
-using admin::HttpResponse;
-using admin::Responder;
 using nlohmann::json;
 
 // A ready node has applied all but this many committed entries.
 constexpr uint64_t kReadyApplyLag = 16;
-
-std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 json MemberObject(const MemberInfo& m) {
   return {{"id", m.id}, {"name", m.name}, {"peer", m.peer_address}, {"admin", m.admin_address}};
