@@ -17,10 +17,7 @@ Result<std::unique_ptr<adapters::Adapter>> MakeAdapter(const failover::GroupConf
   return Status::InvalidArgument("adapter kind `" + config.kind + "` is not supported");
 }
 
-FenceHook ExecFenceHook(const config::ExecHookSpec& spec, const failover::GroupConfig& group) {
-  adapters::FencingHookSpec hook;
-  hook.command = spec.command;
-  hook.timeout = spec.timeout;
+FenceHook ExecFenceHook(const adapters::FencingHookSpec& hook, const failover::GroupConfig& group) {
   return [hook, group](const failover::FenceOrder& order, Instant) -> Status {
     const failover::MemberConfig* member = group.FindMember(order.member);
     return adapters::RunFencingHook(
@@ -62,13 +59,7 @@ Result<FailoverServiceOptions> FailoverOptionsFromConfig(const config::AgentConf
       }
     }
     if (spec.fencing) setup.fence_hook = ExecFenceHook(*spec.fencing, spec.group);
-    if (spec.notify) {
-      adapters::NotifySpec notify;
-      notify.command = spec.notify->command;
-      notify.webhook = spec.notify->webhook;
-      notify.timeout = spec.notify->timeout;
-      setup.notify = std::move(notify);
-    }
+    setup.notify = spec.notify;
     options.groups.push_back(std::move(setup));
   }
   options.remote_checks = RemoteChecksFromConfig(config);

@@ -88,7 +88,7 @@ std::optional<Violation> CheckHooks(const std::string& at, const GroupSpec& g) {
     }
   }
   if (g.notify) {
-    const NotifySpec& n = *g.notify;
+    const adapters::NotifySpec& n = *g.notify;
     if (n.command.empty() && n.webhook.empty()) {
       return Violation{at + ".notify", "give a command, a webhook or both"};
     }
@@ -142,13 +142,13 @@ void BindGroup(MapReader& m, GroupSpec* group) {
     t.Optional("period", &g.tilt.period);
   });
   m.Section("fencing", Presence::kOptional, [group](MapReader& f) {
-    ExecHookSpec& hook = group->fencing.emplace();
+    adapters::FencingHookSpec& hook = group->fencing.emplace();
     f.List("command", Presence::kRequired, &hook.command);
     f.Optional("timeout", &hook.timeout);
   });
   g.fencing_hook = group->fencing.has_value();
   m.Section("notify", Presence::kOptional, [group](MapReader& n) {
-    NotifySpec& notify = group->notify.emplace();
+    adapters::NotifySpec& notify = group->notify.emplace();
     n.List("command", Presence::kOptional, &notify.command);
     n.Optional("webhook", &notify.webhook);
     n.Optional("timeout", &notify.timeout);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "adapters/adapter.h"
+#include "adapters/hooks.h"
 #include "core/time.h"
 #include "detect/check_config.h"
 #include "failover/group_config.h"
@@ -45,25 +46,11 @@ struct MemberSpec {
   std::optional<supervise::SupervisorConfig> supervise;
 };
 
-// A command run by the agent with a deadline (the fencing hook, STONITH).
-struct ExecHookSpec {
-  std::vector<std::string> command;  // argv, no shell
-  Duration timeout = Duration::Seconds(10);
-};
-
-// Where every group event is announced: a command (the event as JSON on
-// stdin), an HTTP POST of the same JSON, or both.
-struct NotifySpec {
-  std::vector<std::string> command;  // empty: no command
-  std::string webhook;               // "http://host:port/path"; empty: none
-  Duration timeout = Duration::Seconds(5);
-};
-
 struct GroupSpec {
-  failover::GroupConfig group;                // group.fencing_hook == fencing.has_value()
-  std::map<std::string, MemberSpec> members;  // by member name; one per group.members entry
-  std::optional<ExecHookSpec> fencing;
-  std::optional<NotifySpec> notify;
+  failover::GroupConfig group;                       // group.fencing_hook == fencing.has_value()
+  std::map<std::string, MemberSpec> members;         // by member name; one per group.members entry
+  std::optional<adapters::FencingHookSpec> fencing;  // adapters/hooks.h
+  std::optional<adapters::NotifySpec> notify;
   // The `proxy:` mapping as written (validated by src/route); empty: no proxy.
   Settings proxy;
   int line = 0;  // where the group was written
