@@ -7,8 +7,8 @@
 
 #include "admin/admin_server.h"
 #include "admin/metrics.h"
-#include "agent/topology_feed.h"
 #include "commands.h"
+#include "failover/topology_feed.h"
 #include "net/event_loop.h"
 #include "route/group_proxies.h"
 #include "route/standalone_config.h"
@@ -42,7 +42,7 @@ int RunProxy(const std::string& config_path) {
   admin::MetricsRegistry registry;
   admin::Counter& refresh_errors = registry.AddCounter(
       "baton_proxy_topology_errors_total", "Failed reads of the topology from the agents");
-  agent::TopologyFeed feed;  // loop thread only
+  failover::TopologyFeed feed;  // loop thread only
   Result<std::unique_ptr<route::GroupProxies>> proxies =
       route::GroupProxies::Start(config->groups, feed, registry, logger, loop);
   if (!proxies.has_value()) {

@@ -69,7 +69,7 @@ class Agent {
   std::unique_ptr<HealthService> health_;
   std::unique_ptr<LeaderWriter> writer_;
   std::unique_ptr<FailoverService> failover_;
-  TopologyFeed no_groups_;
+  failover::TopologyFeed no_groups_;
   std::unique_ptr<sentinel::SentinelServer> sentinel_;  // when `sentinel.listen` is set
   std::unique_ptr<route::GroupProxies> proxies_;        // groups with `proxy:`
   std::unique_ptr<admin::AdminServer> admin_;

@@ -27,9 +27,9 @@
 #include "agent/failover_service_group.h"
 #include "agent/failover_service_remote.h"
 #include "agent/raft_server.h"
-#include "agent/topology_feed.h"
 #include "core/logger.h"
 #include "core/result.h"
+#include "failover/topology_feed.h"
 #include "net/event_loop.h"
 #include "net/worker_pool.h"
 #include "store/store.h"
@@ -92,7 +92,7 @@ class FailoverService {
   net::WorkerPool watchdog_pool_;  // one thread: arm and disarm stay in order
   net::WorkerPool notify_pool_;    // one thread: notifications in event order
   net::WorkerPool gone_pool_;      // a thread per local member: WaitUntilGone blocks
-  TopologyFeed feed_;
+  failover::TopologyFeed feed_;
   std::map<std::string, std::unique_ptr<GroupDriver>> groups_;
   net::TimerHandle tick_timer_;
   net::TimerHandle gap_timer_;

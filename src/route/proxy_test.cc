@@ -12,9 +12,10 @@
 #include <memory>
 #include <string>
 
+#include "failover/topology_feed.h"
 #include "probe/test_util.h"
 #include "route/group_proxies.h"
-#include "route/test_topology_source.h"
+#include "route/test_topology.h"
 
 namespace baton::route {
 namespace {
@@ -104,19 +105,19 @@ class ProxyTest : public ::testing::Test {
 
   TempDir dir_;
   std::unique_ptr<Redis> a_, b_;
-  testing::TestTopologySource source_;
+  failover::TopologyFeed source_;
   std::mutex mu_;
   std::vector<std::string> events_;
 };
 
 TEST_F(ProxyTest, EpochChangeCutsTheClientOffAndTheReconnectReachesTheNewPrimary) {
-  source_.Set(testing::ActivePassive("g", 1, "a", Ports()));
+  source_.Publish(testing::ActivePassive("g", 1, "a", Ports()));
   std::unique_ptr<Proxy> proxy = StartProxy({});
   const int fd = Connect(proxy->read_write_port());
   ASSERT_GE(fd, 0);
   EXPECT_EQ(ServerPort(fd), std::to_string(a_->port));
 
-  source_.Set(testing::ActivePassive("g", 2, "b", Ports()));
+  source_.Publish(testing::ActivePassive("g", 2, "b", Ports()));
   EXPECT_EQ(Ask(fd, "PING\r\n"), "");  // closed: no byte reaches the former primary
   close(fd);
   const int again = Connect(proxy->read_write_port());
@@ -127,7 +128,7 @@ TEST_F(ProxyTest, EpochChangeCutsTheClientOffAndTheReconnectReachesTheNewPrimary
 }
 
 TEST_F(ProxyTest, WaitForPrimaryHoldsANewConnectionUntilOneIsConfirmed) {
-  source_.Set(testing::ActivePassive("g", 1, "a", Ports(), /*confirmed=*/false));
+  source_.Publish(testing::ActivePassive("g", 1, "a", Ports(), /*confirmed=*/false));
   ProxyConfig config;
   config.wait_for_primary = Duration::Seconds(5);
   std::unique_ptr<Proxy> proxy = StartProxy(config);
@@ -136,13 +137,13 @@ TEST_F(ProxyTest, WaitForPrimaryHoldsANewConnectionUntilOneIsConfirmed) {
   ASSERT_GE(send(fd, "PING\r\n", 6, MSG_NOSIGNAL), 0);
   pollfd p{fd, POLLIN, 0};
   EXPECT_EQ(poll(&p, 1, 300), 0);  // held, not refused
-  source_.Set(testing::ActivePassive("g", 1, "a", Ports(), /*confirmed=*/true));
+  source_.Publish(testing::ActivePassive("g", 1, "a", Ports(), /*confirmed=*/true));
   EXPECT_EQ(Ask(fd, ""), "+PONG\r\n");
   close(fd);
 }
 
 TEST_F(ProxyTest, WaitForPrimaryEndsWithAClose) {
-  source_.Set(testing::ActivePassive("g", 1, "a", Ports(), /*confirmed=*/false));
+  source_.Publish(testing::ActivePassive("g", 1, "a", Ports(), /*confirmed=*/false));
   ProxyConfig config;
   config.wait_for_primary = Duration::Millis(200);
   std::unique_ptr<Proxy> proxy = StartProxy(config);
@@ -154,14 +155,14 @@ TEST_F(ProxyTest, WaitForPrimaryEndsWithAClose) {
 
 TEST_F(ProxyTest, ReadOnlyNeverLeadsToAMemberThatIsDown) {
   failover::Topology t = testing::ActivePassive("g", 1, "a", Ports());
-  source_.Set(t);
+  source_.Publish(t);
   ProxyConfig config;
   config.fallback_to_primary = false;
   std::unique_ptr<Proxy> proxy = StartProxy(config);
   const int ro = Connect(proxy->read_only_port());
   EXPECT_EQ(ServerPort(ro), std::to_string(b_->port));  // b is the only replica
   t.members[1].health = detect::Health::kUnhealthy;
-  source_.Set(t);
+  source_.Publish(t);
   EXPECT_EQ(Ask(ro, "PING\r\n"), "");  // moved away from b
   close(ro);
   for (int i = 0; i < 4; ++i) {  // no replica and no fallback: held, then closed
@@ -174,7 +175,7 @@ TEST_F(ProxyTest, ReadOnlyNeverLeadsToAMemberThatIsDown) {
 }
 
 TEST_F(ProxyTest, GarbageAndHalfCloseAreHandled) {
-  source_.Set(testing::ActivePassive("g", 1, "a", Ports()));
+  source_.Publish(testing::ActivePassive("g", 1, "a", Ports()));
   std::unique_ptr<Proxy> proxy = StartProxy({});
   // A request followed by a half-close still gets its reply.
   const int half = Connect(proxy->read_write_port());
@@ -196,7 +197,7 @@ TEST_F(ProxyTest, GarbageAndHalfCloseAreHandled) {
 }
 
 TEST_F(ProxyTest, ASlowClientCannotGrowTheProxysBuffers) {
-  source_.Set(testing::ActivePassive("g", 1, "a", Ports()));
+  source_.Publish(testing::ActivePassive("g", 1, "a", Ports()));
   ProxyConfig config;
   config.buffer_bytes = 16384;
   std::unique_ptr<Proxy> proxy = StartProxy(config);
@@ -222,7 +223,7 @@ TEST_F(ProxyTest, ASlowClientCannotGrowTheProxysBuffers) {
 
 // The agent's path: a group's `proxy:` settings as written, following the feed.
 TEST_F(ProxyTest, GroupProxiesStartsAProxyForAGroupWithProxySettings) {
-  source_.Set(testing::ActivePassive("g", 1, "a", Ports()));
+  source_.Publish(testing::ActivePassive("g", 1, "a", Ports()));
   config::GroupSpec with_proxy;
   with_proxy.group.name = "g";
   const uint16_t port = FreePort();

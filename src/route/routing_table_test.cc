@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "route/test_topology_source.h"
+#include "route/test_topology.h"
 
 namespace baton::route {
 namespace {

@@ -1,8 +1,8 @@
 // The Sentinel-compatible endpoint answering real clients — redis-cli and
 // python3-redis's Sentinel class (Debian packages) — about real
-// redis-servers on 127.0.0.1, with the topology published by hand into the
-// agent's TopologyFeed (as its failover service does). Every process is
-// ended by pid; every wait is bounded.
+// redis-servers on 127.0.0.1, with the topology published by hand into a
+// failover::TopologyFeed (as the agent's failover service does). Every
+// process is ended by pid; every wait is bounded.
 #include "sentinel/sentinel_server.h"
 
 #include <arpa/inet.h>
@@ -17,7 +17,7 @@
 
 #include "adapters/redis_adapter.h"
 #include "admin/metrics.h"
-#include "agent/topology_feed.h"
+#include "failover/topology_feed.h"
 #include "probe/test_util.h"
 
 namespace baton::sentinel {
@@ -98,7 +98,7 @@ class SentinelServerTest : public ::testing::Test {
   t::TempDir dir;
   Redis r1{dir};
   Redis r2{dir};
-  agent::TopologyFeed feed;  // used from the test thread only, as its one "loop"
+  failover::TopologyFeed feed;  // used from the test thread only, as its one "loop"
   admin::MetricsRegistry metrics;
   SentinelServer server{SentinelServerConfig{}, feed, &metrics};
   std::string port;

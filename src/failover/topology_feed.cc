@@ -1,6 +1,6 @@
-#include "agent/topology_feed.h"
+#include "failover/topology_feed.h"
 
-namespace baton::agent {
+namespace baton::failover {
 
 int TopologyFeed::Subscribe(Listener listener) {
   const int id = next_id_++;
@@ -11,11 +11,11 @@ int TopologyFeed::Subscribe(Listener listener) {
 
 void TopologyFeed::Unsubscribe(int id) { listeners_.erase(id); }
 
-void TopologyFeed::Publish(const failover::Topology& topology) {
+void TopologyFeed::Publish(const Topology& topology) {
   auto it = current_.find(topology.group);
   if (it != current_.end() && it->second == topology) return;
   current_[topology.group] = topology;
   for (const auto& [id, listener] : listeners_) listener(topology);
 }
 
-}  // namespace baton::agent
+}  // namespace baton::failover

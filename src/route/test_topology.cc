@@ -1,24 +1,6 @@
-#include "route/test_topology_source.h"
+#include "route/test_topology.h"
 
 namespace baton::route::testing {
-
-int TestTopologySource::Subscribe(Listener listener) {
-  std::lock_guard lock(mu_);
-  for (const auto& [group, topology] : current_) listener(topology);
-  listeners_[next_id_] = std::move(listener);
-  return next_id_++;
-}
-
-void TestTopologySource::Unsubscribe(int id) {
-  std::lock_guard lock(mu_);
-  listeners_.erase(id);
-}
-
-void TestTopologySource::Set(const failover::Topology& topology) {
-  std::lock_guard lock(mu_);
-  current_[topology.group] = topology;
-  for (auto& [id, listener] : listeners_) listener(topology);
-}
 
 failover::Topology ActivePassive(const std::string& group, failover::Epoch epoch,
                                  const std::string& primary,
