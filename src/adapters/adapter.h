@@ -38,6 +38,9 @@ struct MemberState {
   // Replication history id (Redis replid, PostgreSQL timeline); empty when
   // the service has none. Positions compare only within one history.
   std::string history;
+  // Sync / semi-sync primary: the position up to which enough replicas
+  // acknowledged the writes (no member below it may be promoted); 0 otherwise.
+  failover::Position acked_position = 0;
   std::string following;  // replica: the address it replicates from
   std::string detail;     // free text for status (e.g. "link down 3s")
 };

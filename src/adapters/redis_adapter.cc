@@ -5,11 +5,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <system_error>
+#include <vector>
 
 extern char** environ;
 
@@ -57,11 +60,47 @@ uint64_t ToPosition(const std::string& text) {
   return value;
 }
 
+// The replicas' acknowledged offsets from a primary's INFO replication
+// ("slave0:ip=...,port=...,state=online,offset=123,lag=0").
+std::vector<failover::Position> ReplicaOffsets(const std::map<std::string, std::string>& info) {
+  std::vector<failover::Position> offsets;
+  for (const auto& [key, value] : info) {
+    if (!key.starts_with("slave") || key.size() == 5 || !isdigit(key[5])) continue;
+    if (value.find("state=online") == std::string::npos) continue;
+    const size_t at = value.find("offset=");
+    if (at == std::string::npos) continue;
+    offsets.push_back(ToPosition(value.substr(at + 7, value.find(',', at) - at - 7)));
+  }
+  return offsets;
+}
+
+// The replica acknowledgements a write needs in the group's mode (0: async).
+int AckedReplicas(const failover::GroupConfig& group, const std::string& member_address) {
+  switch (group.replication) {
+    case failover::Replication::kAsync:
+      return 0;
+    case failover::Replication::kSemiSync:
+      return group.sync_acks;
+    case failover::Replication::kSync:
+      break;
+  }
+  int hot = 0;
+  for (const failover::MemberConfig& m : group.members) {
+    if (m.address != member_address && m.standby == failover::StandbyKind::kHot) ++hot;
+  }
+  return hot;
+}
+
 }  // namespace
 
 Result<RedisAdapterOptions> ParseRedisAdapterConfig(const AdapterConfig& config,
-                                                    const std::string& member_address) {
+                                                    const std::string& member_address,
+                                                    const failover::GroupConfig& group) {
   RedisAdapterOptions o;
+  o.acked_replicas = AckedReplicas(group, member_address);
+  o.min_replicas_to_write = o.acked_replicas;
+  o.min_replicas_max_lag =
+      static_cast<int>(std::clamp<int64_t>(group.lease_ttl.millis() / 1000, 1, 3600));
   if (config.kind != "redis") {
     return Status::InvalidArgument("adapter.kind: expected \"redis\", got \"" + config.kind + "\"");
   }
@@ -95,6 +134,12 @@ Result<RedisAdapterOptions> ParseRedisAdapterConfig(const AdapterConfig& config,
       (key == "connect_timeout" ? o.endpoint.connect_timeout : o.pause_timeout) = d;
     } else if (key == "min_replicas_to_write") {
       if (!ParseInt(v, 0, 1000, &n)) return BadSetting(key, setting, "expected 0-1000");
+      if (n < o.acked_replicas) {
+        return BadSetting(key, setting,
+                          "expected at least " + std::to_string(o.acked_replicas) +
+                              " (replication " + std::string(ReplicationName(group.replication)) +
+                              " needs that many replicas to acknowledge a write), or unset");
+      }
       o.min_replicas_to_write = static_cast<int>(n);
     } else if (key == "min_replicas_max_lag") {
       if (!ParseInt(v, 1, 3600, &n)) return BadSetting(key, setting, "expected seconds 1-3600");
@@ -249,6 +294,7 @@ Result<MemberState> RedisAdapter::Observe(Instant deadline) {
       state.role = failover::MemberRole::kPrimary;
     }
     state.detail += (state.detail.empty() ? "" : ", ") + i["connected_slaves"] + " replicas";
+    state.acked_position = AckedPosition(state.history, ReplicaOffsets(i));
   } else if (i["role"] == "slave") {
     state.role = failover::MemberRole::kReplica;
     state.following = i["master_host"] + ":" + i["master_port"];
@@ -264,6 +310,23 @@ Result<MemberState> RedisAdapter::Observe(Instant deadline) {
                               i["role"] + "\"");
   }
   return state;
+}
+
+failover::Position RedisAdapter::AckedPosition(const std::string& history,
+                                               std::vector<failover::Position> offsets) {
+  const size_t k = static_cast<size_t>(options_.acked_replicas);
+  if (k == 0) return 0;
+  if (history != acked_history_) {  // promoted since: a new replication history
+    acked_history_ = history;
+    acked_position_ = 0;
+  }
+  if (offsets.size() >= k) {
+    // The k-th highest replica offset: k replicas hold everything up to it.
+    std::nth_element(offsets.begin(), offsets.begin() + static_cast<ptrdiff_t>(k - 1),
+                     offsets.end(), std::greater<>());
+    acked_position_ = std::max(acked_position_, offsets[k - 1]);
+  }
+  return acked_position_;
 }
 
 Result<std::string> RedisAdapter::SaveCopy(const std::string& replid, failover::Position offset,
@@ -408,8 +471,9 @@ Status RedisAdapter::Stop(Instant deadline) {
 }
 
 Result<std::unique_ptr<Adapter>> MakeRedisAdapter(const AdapterConfig& config,
-                                                  const std::string& member_address) {
-  Result<RedisAdapterOptions> options = ParseRedisAdapterConfig(config, member_address);
+                                                  const std::string& member_address,
+                                                  const failover::GroupConfig& group) {
+  Result<RedisAdapterOptions> options = ParseRedisAdapterConfig(config, member_address, group);
   if (!options.has_value()) return options.error();
   return std::unique_ptr<Adapter>(std::make_unique<RedisAdapter>(std::move(*options)));
 }

@@ -3,7 +3,9 @@
 // choices; in short:
 //  - Observe: INFO replication (role, master_repl_offset as position,
 //    master_replid as history, master_host:master_port and link status) and
-//    whether the fence below is set.
+//    whether the fence below is set. A semi-sync / sync primary also reports
+//    its acknowledged position: the offset that at least `acked_replicas`
+//    replicas confirmed (what a client's WAIT <acked_replicas> covers).
 //  - Promote: CONFIG SET min-replicas-to-write/min-replicas-max-lag to the
 //    configured values, REPLICAOF NO ONE, CLIENT UNPAUSE. Redis has no epoch
 //    of its own; baton keeps the epoch in its store.
@@ -29,17 +31,23 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "adapters/adapter.h"
 #include "adapters/redis_connection.h"
+#include "failover/group_config.h"
 
 namespace baton::adapters {
 
-// The `adapter:` keys of kind "redis" (docs/configuration.md).
+// The `adapter:` keys of kind "redis" (docs/configuration.md), with the
+// defaults the group's replication mode sets (ParseRedisAdapterConfig).
 struct RedisAdapterOptions {
   RedisEndpoint endpoint;  // host, port (default: the member address), password, connect_timeout
-  int min_replicas_to_write = 0;                   // set on a primary at Promote; 0 = asynchronous
-  int min_replicas_max_lag = 10;                   // seconds; also bounds the data-plane fence
+  int min_replicas_to_write = 0;  // set on a primary at Promote; 0 = asynchronous
+  int min_replicas_max_lag = 10;  // seconds; also bounds the data-plane fence
+  // Replica acknowledgements that make a write acknowledged (semi-sync:
+  // sync_acks; sync: every hot standby; async: 0, no acknowledged position).
+  int acked_replicas = 0;
   Duration pause_timeout = Duration::Seconds(60);  // CLIENT PAUSE length for a switchover
   std::string save_dir;  // where diverged RDB copies go ("" = the server's dir)
   std::string server_binary = "/usr/bin/redis-server";
@@ -47,9 +55,18 @@ struct RedisAdapterOptions {
 };
 
 // Reads `config` (kind "redis") for the member at `member_address`
-// (host:port). InvalidArgument naming the key and its line on bad input.
+// (host:port) of `group`. The group's replication mode sets the defaults:
+//  - async: min_replicas_to_write 0 unless set (set it to 1+ for the
+//    data-plane fence), no acknowledged position;
+//  - semi-sync: min_replicas_to_write = sync_acks, acked_replicas = sync_acks;
+//  - sync: both = the group's other hot standbys (Redis has no synchronous
+//    replication: clients must WAIT for that many; docs/redis.md);
+//  - min_replicas_max_lag: lease_ttl in whole seconds (at least 1) unless set.
+// InvalidArgument naming the key and its line on bad input, and for a
+// min_replicas_to_write below what the mode needs.
 Result<RedisAdapterOptions> ParseRedisAdapterConfig(const AdapterConfig& config,
-                                                    const std::string& member_address);
+                                                    const std::string& member_address,
+                                                    const failover::GroupConfig& group);
 
 // The value Fence sets min-replicas-to-write to: no server has that many replicas.
 inline constexpr int kFenceMinReplicas = 2147483647;
@@ -69,18 +86,27 @@ class RedisAdapter : public Adapter {
   Result<std::map<std::string, std::string>> Info(const std::string& section, Instant deadline);
   std::vector<std::string> MinReplicasCommand(int replicas) const;
   Status SetMinReplicas(int replicas, Instant deadline);
+  // Observe's acknowledged position, from the replicas' offsets; kept from
+  // one call to the next within one history (REQUIRES: mu_ held).
+  failover::Position AckedPosition(const std::string& history,
+                                   std::vector<failover::Position> offsets);
   Result<std::string> SaveCopy(const std::string& replid, failover::Position offset,
                                Instant deadline);
 
   const RedisAdapterOptions options_;
   std::mutex mu_;  // one command at a time on conn_
   std::unique_ptr<RedisConnection> conn_;
-  Instant paused_until_;   // CLIENT PAUSE this adapter set
+  Instant paused_until_;  // CLIENT PAUSE this adapter set
+  // The highest acknowledged position reported for `acked_history_`: a write
+  // once confirmed by enough replicas stays acknowledged after they leave.
+  std::string acked_history_;
+  failover::Position acked_position_ = 0;
   pid_t server_pid_ = -1;  // the redis-server Start() spawned
 };
 
 // The factory the agent calls for a member whose adapter kind is "redis".
 Result<std::unique_ptr<Adapter>> MakeRedisAdapter(const AdapterConfig& config,
-                                                  const std::string& member_address);
+                                                  const std::string& member_address,
+                                                  const failover::GroupConfig& group);
 
 }  // namespace baton::adapters

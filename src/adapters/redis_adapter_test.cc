@@ -51,14 +51,18 @@ class Server {
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   t::ChildProcess& process() { return *process_; }
 
-  // One command on a fresh client connection.
-  Result<RedisReply> Run(const std::vector<std::string>& args,
-                         Duration timeout = Duration::Seconds(2)) {
+  // A client connection (WAIT counts the writes of its own connection).
+  Result<std::unique_ptr<RedisConnection>> Connect(Duration timeout = Duration::Seconds(2)) {
     RedisEndpoint e{.host = "127.0.0.1",
                     .port = port_,
                     .password = "",
                     .connect_timeout = Duration::Millis(500)};
-    Result<std::unique_ptr<RedisConnection>> c = RedisConnection::Open(e, In(timeout));
+    return RedisConnection::Open(e, In(timeout));
+  }
+  // One command on a fresh client connection.
+  Result<RedisReply> Run(const std::vector<std::string>& args,
+                         Duration timeout = Duration::Seconds(2)) {
+    Result<std::unique_ptr<RedisConnection>> c = Connect(timeout);
     if (!c.has_value()) return c.error();
     return (*c)->Run(args, In(timeout));
   }
@@ -72,10 +76,30 @@ class Server {
   std::unique_ptr<t::ChildProcess> process_;
 };
 
+const failover::GroupConfig kAsyncGroup;  // replication async, lease_ttl 10s
+
+// A semi-sync group of `members` (addresses) needing `acks` acknowledgements.
+failover::GroupConfig SemiSync(int acks, const std::vector<std::string>& members,
+                               Duration lease_ttl = Duration::Seconds(10)) {
+  failover::GroupConfig g;
+  g.replication = failover::Replication::kSemiSync;
+  g.sync_acks = acks;
+  g.lease_ttl = lease_ttl;
+  for (size_t i = 0; i < members.size(); ++i) {
+    failover::MemberConfig m;
+    m.name = "r" + std::to_string(i + 1);
+    m.node = "n" + std::to_string(i + 1);
+    m.address = members[i];
+    g.members.push_back(m);
+  }
+  return g;
+}
+
 std::unique_ptr<Adapter> AdapterFor(const Server& s,
-                                    std::map<std::string, AdapterSetting> settings = {}) {
+                                    std::map<std::string, AdapterSetting> settings = {},
+                                    const failover::GroupConfig& group = kAsyncGroup) {
   AdapterConfig config{.kind = "redis", .settings = std::move(settings)};
-  Result<std::unique_ptr<Adapter>> a = MakeRedisAdapter(config, s.address());
+  Result<std::unique_ptr<Adapter>> a = MakeRedisAdapter(config, s.address(), group);
   EXPECT_TRUE(a.has_value()) << a.status().ToString();
   return std::move(*a);
 }
@@ -84,7 +108,7 @@ const Duration kStep = Duration::Seconds(5);
 
 TEST(RedisAdapterConfigTest, DefaultsComeFromTheMemberAddress) {
   Result<RedisAdapterOptions> o =
-      ParseRedisAdapterConfig({.kind = "redis", .settings = {}}, "10.0.0.5:7001");
+      ParseRedisAdapterConfig({.kind = "redis", .settings = {}}, "10.0.0.5:7001", kAsyncGroup);
   ASSERT_TRUE(o.has_value()) << o.status().ToString();
   EXPECT_EQ(o->endpoint.host, "10.0.0.5");
   EXPECT_EQ(o->endpoint.port, 7001);
@@ -95,29 +119,127 @@ TEST(RedisAdapterConfigTest, DefaultsComeFromTheMemberAddress) {
 TEST(RedisAdapterConfigTest, TheWatchdogFenceKeyIsLeftToTheWatchdog) {
   AdapterConfig c{.kind = "redis",
                   .settings = {{"watchdog_fence", {"redis-cli -p 7001 shutdown nosave", 3}}}};
-  EXPECT_TRUE(ParseRedisAdapterConfig(c, "127.0.0.1:7001").has_value());
+  EXPECT_TRUE(ParseRedisAdapterConfig(c, "127.0.0.1:7001", kAsyncGroup).has_value());
 }
 
 TEST(RedisAdapterConfigTest, BadValuesNameTheKeyAndLine) {
   AdapterConfig c{.kind = "redis", .settings = {{"min_replicas_max_lag", {"0", 12}}}};
-  Result<RedisAdapterOptions> o = ParseRedisAdapterConfig(c, "127.0.0.1:1");
+  Result<RedisAdapterOptions> o = ParseRedisAdapterConfig(c, "127.0.0.1:1", kAsyncGroup);
   ASSERT_FALSE(o.has_value());
   EXPECT_EQ(o.error().message(),
             "line 12: adapter.min_replicas_max_lag: expected seconds 1-3600, got \"0\"");
   c.settings = {{"connect_timout", {"1s", 7}}};
-  o = ParseRedisAdapterConfig(c, "127.0.0.1:1");
+  o = ParseRedisAdapterConfig(c, "127.0.0.1:1", kAsyncGroup);
   ASSERT_FALSE(o.has_value());
   EXPECT_EQ(o.error().message().rfind("line 7: adapter.connect_timout: unknown key", 0), 0u)
       << o.error().message();
   c.settings = {{"connect_timeout", {"soon", 3}}};
-  EXPECT_FALSE(ParseRedisAdapterConfig(c, "127.0.0.1:1").has_value());
-  EXPECT_FALSE(ParseRedisAdapterConfig({.kind = "redis", .settings = {}}, "nohost").has_value());
+  EXPECT_FALSE(ParseRedisAdapterConfig(c, "127.0.0.1:1", kAsyncGroup).has_value());
+  EXPECT_FALSE(ParseRedisAdapterConfig({.kind = "redis", .settings = {}}, "nohost", kAsyncGroup)
+                   .has_value());
   c.settings = {{"password_file", {"/nonexistent/redis.pass", 5}}};
-  o = ParseRedisAdapterConfig(c, "127.0.0.1:1");
+  o = ParseRedisAdapterConfig(c, "127.0.0.1:1", kAsyncGroup);
   ASSERT_FALSE(o.has_value());
   EXPECT_EQ(o.error().message(),
             "line 5: adapter.password_file: expected a readable file holding the password, got "
             "\"/nonexistent/redis.pass\"");
+}
+
+TEST(RedisAdapterConfigTest, SemiSyncAndSyncSetMinReplicasFromTheGroup) {
+  const std::vector<std::string> members = {"127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:3"};
+  const failover::GroupConfig semi = SemiSync(2, members, Duration::Seconds(3));
+  Result<RedisAdapterOptions> o =
+      ParseRedisAdapterConfig({.kind = "redis", .settings = {}}, members[0], semi);
+  ASSERT_TRUE(o.has_value()) << o.status().ToString();
+  EXPECT_EQ(o->min_replicas_to_write, 2);
+  EXPECT_EQ(o->acked_replicas, 2);
+  EXPECT_EQ(o->min_replicas_max_lag, 3) << "one lease_ttl, in whole seconds";
+
+  AdapterConfig c{.kind = "redis", .settings = {{"min_replicas_to_write", {"1", 8}}}};
+  o = ParseRedisAdapterConfig(c, members[0], semi);
+  ASSERT_FALSE(o.has_value());
+  EXPECT_EQ(o.error().message(),
+            "line 8: adapter.min_replicas_to_write: expected at least 2 (replication semi-sync "
+            "needs that many replicas to acknowledge a write), or unset, got \"1\"");
+  c.settings = {{"min_replicas_to_write", {"3", 8}}, {"min_replicas_max_lag", {"5", 9}}};
+  o = ParseRedisAdapterConfig(c, members[0], semi);
+  ASSERT_TRUE(o.has_value());
+  EXPECT_EQ(o->min_replicas_to_write, 3);
+  EXPECT_EQ(o->min_replicas_max_lag, 5);
+
+  failover::GroupConfig sync = SemiSync(1, members);
+  sync.replication = failover::Replication::kSync;
+  sync.members[2].standby = failover::StandbyKind::kWarm;
+  o = ParseRedisAdapterConfig({.kind = "redis", .settings = {}}, members[0], sync);
+  ASSERT_TRUE(o.has_value());
+  EXPECT_EQ(o->acked_replicas, 1) << "every other hot standby: r2 (r3 is warm)";
+  EXPECT_EQ(o->min_replicas_to_write, 1);
+}
+
+// Semi-sync with sync_acks 2 on three real servers: Promote sets
+// min-replicas-to-write 2, and the primary reports as acknowledged exactly
+// what two replicas confirmed (what a client's WAIT 2 covers), never a write
+// only one replica has, and never less after a replica leaves.
+TEST(RedisAdapterTest, SemiSyncPrimaryReportsWhatEnoughReplicasAcknowledged) {
+  t::TempDir dir;
+  Server a(dir), b(dir), c(dir);
+  const failover::GroupConfig group =
+      SemiSync(2, {a.address(), b.address(), c.address()}, Duration::Seconds(1));
+  auto ad_a = AdapterFor(a, {}, group);
+  auto ad_b = AdapterFor(b, {}, group);
+  auto ad_c = AdapterFor(c, {}, group);
+  ASSERT_TRUE(ad_a->Promote(1, In(kStep)).ok());
+  EXPECT_EQ(a.Run({"CONFIG", "GET", "min-replicas-to-write"})->elements.at(1).text, "2");
+  ASSERT_TRUE(ad_b->Follow(a.address(), 1, In(kStep)).ok());
+  ASSERT_TRUE(ad_c->Follow(a.address(), 1, In(kStep)).ok());
+  EXPECT_EQ(b.Run({"CONFIG", "GET", "min-replicas-to-write"})->elements.at(1).text, "2")
+      << "kept on a replica (Redis ignores it there), so a replica promoted by hand has it";
+
+  // A write both replicas confirmed (WAIT 2) is acknowledged.
+  Result<std::unique_ptr<RedisConnection>> client = a.Connect();
+  ASSERT_TRUE(client.has_value());
+  // SET, the primary's offset right after it, then WAIT 2 (whose GETACK
+  // moves the offset on): (replicas that acknowledged, offset of the write).
+  auto write_and_wait = [&](const std::string& key, const std::string& value, int timeout_ms) {
+    EXPECT_TRUE((*client)->Run({"SET", key, value}, In(kStep)).has_value());
+    Result<RedisReply> info = (*client)->Run({"INFO", "replication"}, In(kStep));
+    Result<RedisReply> acks = (*client)->Run({"WAIT", "2", std::to_string(timeout_ms)}, In(kStep));
+    return std::make_pair(
+        acks.has_value() ? acks->integer : -1,
+        info.has_value() ? std::stoull(ParseInfo(info->text)["master_repl_offset"]) : 0);
+  };
+  ASSERT_TRUE(t::WaitUntil(
+      [&] {
+        return a.Run({"SET", "k0", "v"}).has_value();
+      },
+      Duration::Seconds(10)));
+  const auto [acks1, both] = write_and_wait("k1", "v", 5000);
+  ASSERT_EQ(acks1, 2);
+  Result<MemberState> s = ad_a->Observe(In(kStep));
+  ASSERT_TRUE(s.has_value()) << s.status().ToString();
+  EXPECT_EQ(s->role, failover::MemberRole::kPrimary);
+  EXPECT_GE(s->acked_position, both);
+  EXPECT_LE(s->acked_position, s->position);
+  EXPECT_EQ(ad_b->Observe(In(kStep))->acked_position, 0u) << "a replica acknowledges nothing";
+
+  // c stops acknowledging: a write only b confirmed is not acknowledged.
+  c.process().Signal(SIGSTOP);
+  const auto [acks2, one] = write_and_wait("k2", std::string(1000, 'x'), 300);
+  EXPECT_EQ(acks2, 1);
+  s = ad_a->Observe(In(kStep));
+  ASSERT_TRUE(s.has_value());
+  EXPECT_GE(s->position, one);
+  EXPECT_LT(s->acked_position, one);
+  const failover::Position acked = s->acked_position;
+  EXPECT_GE(acked, both);
+
+  // b leaves too: what was acknowledged stays acknowledged.
+  ASSERT_TRUE(ad_b->Promote(2, In(kStep)).ok());
+  c.process().Signal(SIGCONT);
+  ASSERT_TRUE(ad_c->Follow(b.address(), 2, In(kStep)).ok());
+  s = ad_a->Observe(In(kStep));
+  ASSERT_TRUE(s.has_value());
+  EXPECT_EQ(s->acked_position, acked);
 }
 
 TEST(RedisAdapterTest, FollowThenPromoteAndObservePositionsAdvance) {
@@ -373,7 +495,7 @@ TEST(RedisAdapterTest, StartAndStopAColdStandby) {
   std::ofstream(conf) << "bind 127.0.0.1\nsave \"\"\nappendonly no\ndir " << dir.path()
                       << "\npidfile " << pidfile << "\nlogfile " << dir.path() << "/cold.log\n";
   AdapterConfig config{.kind = "redis", .settings = {{"server_config", {conf, 9}}}};
-  auto ad = MakeRedisAdapter(config, "127.0.0.1:" + std::to_string(port));
+  auto ad = MakeRedisAdapter(config, "127.0.0.1:" + std::to_string(port), kAsyncGroup);
   ASSERT_TRUE(ad.has_value());
   const Status started = (*ad)->Start(In(Duration::Seconds(10)));
   pid_t pid = 0;

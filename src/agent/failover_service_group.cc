@@ -327,6 +327,7 @@ void GroupDriver::Observe(const std::string& name, Local& m, Instant now) {
                 m.next_observe = now + c_.observe_interval;
                 if (result->has_value()) {
                   m.position = (*result)->position;
+                  m.acked_position = (*result)->acked_position;
                   m.observe_failures = 0;
                   m.observed_health = detect::Health::kHealthy;
                   m.gone = false;
@@ -368,7 +369,7 @@ void GroupDriver::FeedStatus(const std::string& name, Local& m, Instant now) {
   const detect::Health health =
       m.gone ? detect::Health::kUnhealthy : m.fed_health.value_or(m.observed_health);
   if (health == detect::Health::kUnknown) return;
-  agent_.OnMemberStatus(name, health, m.position, 0, now);
+  agent_.OnMemberStatus(name, health, m.position, m.acked_position, now);
 }
 
 void GroupDriver::OnHealth(const std::string& member, detect::Health health, Instant now) {

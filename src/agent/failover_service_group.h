@@ -132,6 +132,7 @@ class GroupDriver {
     detect::Health observed_health = detect::Health::kUnknown;
     int observe_failures = 0;
     failover::Position position = 0;
+    failover::Position acked_position = 0;  // sync / semi-sync primary (Observe)
     bool observing = false;
     Instant next_observe;
     store::LeaseId store_lease = store::kNoLease;

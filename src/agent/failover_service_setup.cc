@@ -13,7 +13,7 @@ Result<std::unique_ptr<adapters::Adapter>> MakeAdapter(const failover::GroupConf
   if (config.kind == "exec") {
     return adapters::MakeExecAdapter(config, {group.name, member.name, member.address});
   }
-  if (config.kind == "redis") return adapters::MakeRedisAdapter(config, member.address);
+  if (config.kind == "redis") return adapters::MakeRedisAdapter(config, member.address, group);
   return Status::InvalidArgument("adapter kind `" + config.kind + "` is not supported");
 }
 

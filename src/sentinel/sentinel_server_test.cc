@@ -43,7 +43,7 @@ struct Redis {
                                  "--repl-diskless-sync-delay", "0"},
         dir.path() + "/redis-" + p + ".log");
     adapters::AdapterConfig config{.kind = "redis", .settings = {}};
-    adapter = std::move(*adapters::MakeRedisAdapter(config, address()));
+    adapter = std::move(*adapters::MakeRedisAdapter(config, address(), failover::GroupConfig{}));
     EXPECT_TRUE(
         t::WaitUntil([&] { return adapter->Observe(Soon()).has_value(); }, Duration::Seconds(10)));
   }
