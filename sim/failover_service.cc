@@ -1,7 +1,6 @@
 #include "sim/failover_service.h"
 
 #include <algorithm>
-#include <functional>
 
 namespace baton::sim {
 namespace {
@@ -107,6 +106,7 @@ void SimService::ClientWrite(Instant now) {
                 now);
     }
     m.log.push_back(next_write_);
+    write_epoch_.emplace(next_write_, m.epoch);
     any = true;
     if (config_.replication == Replication::kAsync) m.acked = m.log.size();
   }
@@ -128,18 +128,32 @@ void SimService::Pull(const std::string& replica, Instant) {
   UpdateAcks(p);
 }
 
-// Sync: every other member holds the write; semi-sync: sync_acks of them.
-// Only a member still taking writes answers its clients.
+void SimService::SetSyncStandbys(const failover::SyncRecord& record) {
+  sync_ = record;
+  auto it = members_.find(record.primary);
+  if (it != members_.end()) UpdateAcks(it->second);
+}
+
+failover::Epoch SimService::LastWriteEpoch(const std::string& member) const {
+  const ServiceMember& m = members_.at(member);
+  return m.log.empty() ? 0 : write_epoch_.at(m.log.back());
+}
+
+// Every recorded synchronous standby holds the write, and there are as many
+// as the mode needs (sync: every other member; semi-sync: sync_acks). Only a
+// member still taking writes answers its clients.
 void SimService::UpdateAcks(ServiceMember& p) {
   if (config_.replication == Replication::kAsync || !p.up || !p.writable) return;
-  std::vector<size_t> held;
-  for (const auto& [name, pos] : p.matched) held.push_back(std::min(pos, p.log.size()));
+  if (sync_.primary != p.name || sync_.epoch != p.epoch) return;
   const size_t need = config_.replication == Replication::kSync
                           ? members_.size() - 1
                           : static_cast<size_t>(config_.sync_acks);
-  if (held.size() < need || need == 0) return;
-  std::sort(held.begin(), held.end(), std::greater<>());
-  const size_t acked = held[need - 1];
+  if (sync_.members.size() < need || need == 0) return;
+  size_t acked = p.log.size();
+  for (const std::string& standby : sync_.members) {
+    auto it = p.matched.find(standby);
+    acked = std::min(acked, it == p.matched.end() ? 0 : it->second);
+  }
   for (size_t i = p.acked; i < acked; ++i) acked_.emplace_back(i, p.log[i]);
   p.acked = std::max(p.acked, acked);
 }

@@ -5,8 +5,11 @@
 // clients write to every member that takes writes (clients reach every
 // member, even one cut from the other nodes); replicas pull their primary's
 // log when the world says the link is up, rewinding a divergent suffix. Under
-// sync / semi-sync a write is acknowledged to its client once enough replicas
-// hold it and the primary still takes writes.
+// sync / semi-sync a write is acknowledged to its client once every member of
+// the recorded synchronous-standby set (the store's SyncRecord for this
+// primary's epoch, applied the moment it commits) holds it, the set has the
+// members the mode needs (sync: all others; semi-sync: sync_acks), and the
+// primary still takes writes.
 //
 // It checks, on every change, the service-side invariants of
 // docs/failover.md "Simulation": at most one member takes writes in any epoch;
@@ -60,6 +63,10 @@ class SimService {
   void ClientWrite(Instant now);
   // `replica` pulls its primary's log (the world checked the link).
   void Pull(const std::string& replica, Instant now);
+  // The store's synchronous-standby record changed.
+  void SetSyncStandbys(const failover::SyncRecord& record);
+  // The epoch of the member that wrote `member`'s last entry (0: none).
+  failover::Epoch LastWriteEpoch(const std::string& member) const;
 
   const ServiceMember& member(const std::string& name) const { return members_.at(name); }
   // The members taking writes now.
@@ -81,6 +88,8 @@ class SimService {
   std::vector<std::pair<size_t, uint64_t>> acked_;
   std::map<failover::Epoch, std::string> promoted_;      // epoch -> the member promoted at it
   std::map<failover::Epoch, std::string> epoch_writer_;  // epoch -> the member that took writes
+  std::map<uint64_t, failover::Epoch> write_epoch_;      // write id -> its writer's epoch
+  failover::SyncRecord sync_;
   std::optional<std::string> violation_;
 };
 

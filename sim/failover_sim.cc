@@ -168,6 +168,8 @@ class World {
               std::function<void(const std::vector<store::ApplyResult>&)> done);
   void Publish(const store::ApplyResult& result);
   void SendGroup(int leader, int n, const GroupRecord& g, store::Revision rev);
+  void SendSync(int leader, int n, const failover::SyncRecord& sync, store::Revision rev);
+  void SendPeer(int leader, int n, const MemberRecord& r);
   void LoseLeader(const std::string& why);
   void Elect();
   void Resync(int n);
@@ -192,6 +194,7 @@ class World {
   // Faults and the story.
   int PrimaryNode() const;
   bool Settled() const;
+  bool SyncStandbysComplete(int p) const;
   void Episode(int number);
   void Inject(FaultKind kind, int n);
   void Heal(FaultKind kind, int n);
@@ -334,6 +337,17 @@ void World::Publish(const store::ApplyResult& result) {
       if (coordinator_) coordinator_->Step(failover::GroupObserved{g, e.kv.mod_revision}, local);
       const store::Revision rev = e.kv.mod_revision;
       for (int n = 0; n < params_.nodes; ++n) SendGroup(leader_, n, g, rev);
+    } else if (key == failover::SyncKey(config_.name) && put) {
+      const failover::SyncRecord sync = *failover::DecodeSyncRecord(e.kv.value);
+      Trace("store sync epoch=" + std::to_string(sync.epoch) + " primary=" + sync.primary +
+            " standbys=" + std::to_string(sync.members.size()));
+      service_.SetSyncStandbys(sync);  // the primary applies the set as it commits
+      if (coordinator_) coordinator_->Step(failover::SyncObserved{sync}, local);
+      for (int n = 0; n < params_.nodes; ++n) SendSync(leader_, n, sync, e.kv.mod_revision);
+    } else if (put && key.starts_with(members_prefix)) {
+      const MemberRecord r = *failover::DecodeMemberRecord(e.kv.value);
+      if (coordinator_) coordinator_->Step(failover::MemberObserved{r}, local);
+      for (int n = 0; n < params_.nodes; ++n) SendPeer(leader_, n, r);
     } else if (!coordinator_) {
       continue;
     } else if (key == failover::LeaseKey(config_.name)) {
@@ -345,11 +359,22 @@ void World::Publish(const store::ApplyResult& result) {
              : in.released ? "released"
                            : "expired"));
       coordinator_->Step(in, local);
-    } else if (put && key.starts_with(members_prefix)) {
-      coordinator_->Step(failover::MemberObserved{*failover::DecodeMemberRecord(e.kv.value)},
-                         local);
     }
   }
+}
+
+void World::SendSync(int leader, int n, const failover::SyncRecord& sync, store::Revision rev) {
+  Send(leader, n, [this, n, sync, rev] {
+    InAgent(n, nodes_[n].incarnation,
+            [this, n, sync, rev] { nodes_[n].agent->OnSyncRecord(sync, rev, Local(n)); });
+  });
+}
+
+void World::SendPeer(int leader, int n, const MemberRecord& r) {
+  if (r.member == nodes_[n].member) return;
+  Send(leader, n, [this, n, r] {
+    InAgent(n, nodes_[n].incarnation, [this, n, r] { nodes_[n].agent->OnPeerRecord(r, Local(n)); });
+  });
 }
 
 // The group record's watch event to node n's agent; a watch never goes back.
@@ -408,6 +433,9 @@ void World::Elect() {
     lease.lease = *failover::DecodeLeaseRecord(kv->value);
   }
   coordinator_->Step(lease, local);
+  if (const auto kv = sm_.Get(failover::SyncKey(config_.name))) {
+    coordinator_->Step(failover::SyncObserved{*failover::DecodeSyncRecord(kv->value)}, local);
+  }
   for (const failover::MemberConfig& m : config_.members) {
     if (const auto kv = sm_.Get(failover::MemberKey(config_.name, m.name))) {
       coordinator_->Step(failover::MemberObserved{*failover::DecodeMemberRecord(kv->value)}, local);
@@ -424,6 +452,19 @@ void World::Resync(int n) {
   const int leader = leader_;
   Send(n, leader, [this, n, leader] {
     if (leader_ != leader) return;
+    if (const auto sync = sm_.Get(failover::SyncKey(config_.name))) {
+      SendSync(leader, n, *failover::DecodeSyncRecord(sync->value), sync->mod_revision);
+    } else {
+      Send(leader, n, [this, n] {
+        InAgent(n, nodes_[n].incarnation,
+                [this, n] { nodes_[n].agent->OnSyncRecord(std::nullopt, 0, Local(n)); });
+      });
+    }
+    for (const failover::MemberConfig& m : config_.members) {
+      if (const auto r = sm_.Get(failover::MemberKey(config_.name, m.name))) {
+        SendPeer(leader, n, *failover::DecodeMemberRecord(r->value));
+      }
+    }
     const std::optional<store::KeyValue> kv = sm_.Get(failover::GroupKey(config_.name));
     if (!kv) return;
     const GroupRecord g = *failover::DecodeGroupRecord(kv->value);
@@ -493,7 +534,8 @@ void World::CheckMember(int n) {
     node.health = detect::Health::kUnhealthy;
   }
   const bool sync = config_.replication != failover::Replication::kAsync;
-  node.agent->OnMemberStatus(node.member, node.health, m.log.size(), sync ? m.acked : 0, Local(n));
+  node.agent->OnMemberStatus(node.member, node.health, m.log.size(), sync ? m.acked : 0, Local(n),
+                             service_.LastWriteEpoch(node.member));
 }
 
 void World::PumpAgent(int n) {
@@ -503,6 +545,9 @@ void World::PumpAgent(int n) {
     for (const detect::Event& e : r.events) Trace(node.name + " " + e.ToString());
     for (const AdapterCommand& c : r.commands) RunCommand(n, c);
     for (const LeaseWork& w : r.lease_work) RunLeaseWork(n, w);
+    for (const failover::SyncWrite& w : r.sync_writes) {
+      StoreRequest(n, [this, txn = w.txn] { Commit({txn}, nullptr); });
+    }
     for (const MemberRecord& report : r.reports) SendReport(n, report);
   }
   ArmWatchdog(n);
@@ -663,7 +708,21 @@ bool World::Settled() const {
     const ServiceMember& m = service_.member(nodes_[n].member);
     if (n != p && (!m.up || m.following != nodes_[p].member)) return false;
   }
-  return true;
+  return SyncStandbysComplete(p);
+}
+
+// Sync / semi-sync: the primary has its full synchronous-standby set
+// recorded, so it acknowledges writes (and a failover has a candidate).
+bool World::SyncStandbysComplete(int p) const {
+  if (config_.replication == failover::Replication::kAsync) return true;
+  const std::optional<store::KeyValue> kv = sm_.Get(failover::SyncKey(config_.name));
+  if (!kv) return false;
+  const failover::SyncRecord sync = *failover::DecodeSyncRecord(kv->value);
+  const size_t need = config_.replication == failover::Replication::kSync
+                          ? config_.members.size() - 1
+                          : static_cast<size_t>(config_.sync_acks);
+  return sync.primary == nodes_[p].member && sync.epoch == service_.member(sync.primary).epoch &&
+         sync.members.size() >= need;
 }
 
 void World::Episode(int number) {

@@ -58,9 +58,15 @@ TEST(SimServiceTest, PromotingAMemberWithoutAnAcknowledgedWriteIsAViolation) {
   ASSERT_TRUE(s.Execute(Command("m2", CommandKind::kFollow, 1, "m1"), At(0)).ok());
   ASSERT_TRUE(s.Execute(Command("m3", CommandKind::kFollow, 1, "m1"), At(0)).ok());
   s.ClientWrite(At(1));
-  EXPECT_EQ(s.acknowledged(), 0u) << "no replica holds it yet";
+  s.Pull("m3", At(2));
+  EXPECT_EQ(s.acknowledged(), 0u) << "no synchronous standby recorded: nothing acknowledged";
+  s.SetSyncStandbys({1, "m1", {"m2"}});
+  EXPECT_EQ(s.acknowledged(), 0u) << "m3 holds it, but only m2 counts";
   s.Pull("m2", At(2));
-  EXPECT_EQ(s.acknowledged(), 1u) << "semi-sync with one ack";
+  EXPECT_EQ(s.acknowledged(), 1u) << "semi-sync with one ack from the recorded standby";
+  s.ClientWrite(At(3));
+  s.Pull("m2", At(4));
+  EXPECT_EQ(s.acknowledged(), 2u) << "m3 never got write 2";
   s.Crash("m1");
   ASSERT_TRUE(s.Execute(Command("m3", CommandKind::kPromote, 2), At(3)).ok());
   ASSERT_TRUE(s.violation());
@@ -74,12 +80,14 @@ TEST(SimServiceTest, AReplicaRewindsWhatItsNewPrimaryNeverHad) {
   s.ClientWrite(At(1));
   s.Pull("m2", At(2));
   s.ClientWrite(At(3));  // only m1 has write 2
+  EXPECT_EQ(s.LastWriteEpoch("m2"), 1u);
   s.Fence("m1");
   ASSERT_TRUE(s.Execute(Command("m2", CommandKind::kPromote, 2), At(4)).ok());
   s.ClientWrite(At(5));
   ASSERT_TRUE(s.Execute(Command("m1", CommandKind::kFollow, 2, "m2"), At(6)).ok());
   s.Pull("m1", At(7));
   EXPECT_EQ(s.member("m1").log, (std::vector<uint64_t>{1, 3}));
+  EXPECT_EQ(s.LastWriteEpoch("m1"), 2u) << "its last entry is now the epoch-2 primary's";
   EXPECT_FALSE(s.violation());
 }
 

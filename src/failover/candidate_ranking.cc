@@ -1,6 +1,7 @@
 #include "failover/candidate_ranking.h"
 
 #include <algorithm>
+#include <optional>
 #include <tuple>
 
 namespace baton::failover {
@@ -24,22 +25,44 @@ bool IsEligible(const MemberConfig& m, const MemberRecords& records, const RankI
   return it != records.end() && Alive(m, it->second);
 }
 
-bool Better(const Eligible& a, const Eligible& b) {
-  return std::make_tuple(a.config->standby, -static_cast<int64_t>(a.record->position),
-                         -a.config->priority, a.config->name) <
-         std::make_tuple(b.config->standby, -static_cast<int64_t>(b.record->position),
-                         -b.config->priority, b.config->name);
+auto Key(const Eligible& e) {
+  return std::make_tuple(e.config->standby, -static_cast<int64_t>(e.record->last_write_epoch),
+                         -static_cast<int64_t>(e.record->position), -e.config->priority,
+                         e.config->name);
 }
+
+bool Better(const Eligible& a, const Eligible& b) { return Key(a) < Key(b); }
 
 uint64_t Shortfall(Position needed, Position have) { return needed > have ? needed - have : 0; }
 
 bool SyncMode(const GroupConfig& c) { return c.replication != Replication::kAsync; }
+
+bool OutsideSyncSet(const GroupConfig& c, const RankInput& in, const std::string& member) {
+  return SyncMode(c) && in.sync_set && !in.sync_set->contains(member);
+}
 
 // Bytes the candidate misses beyond what the data rule allows (0 = allowed).
 uint64_t RuleShortfall(const GroupConfig& c, const RankInput& in, Position p) {
   if (SyncMode(c)) return Shortfall(in.primary_acked, p);
   const uint64_t lag = Shortfall(in.primary_position, p);
   return lag > c.max_lag_bytes ? lag : 0;
+}
+
+bool Qualifies(const GroupConfig& c, const RankInput& in, const Eligible& e) {
+  return !OutsideSyncSet(c, in, e.config->name) && RuleShortfall(c, in, e.record->position) == 0;
+}
+
+std::string Unqualified(const GroupConfig& c, const RankInput& in, const Eligible& best) {
+  const std::string& name = best.config->name;
+  if (OutsideSyncSet(c, in, name)) {
+    std::string set;
+    for (const std::string& m : *in.sync_set) set += (set.empty() ? "" : ",") + m;
+    return "best candidate " + name + " is not a synchronous standby (set {" + set +
+           "}): it may miss acknowledged writes";
+  }
+  return "best candidate " + name + " would lose " +
+         std::to_string(RuleShortfall(c, in, best.record->position)) +
+         (SyncMode(c) ? " acknowledged bytes" : " bytes (over max_lag_bytes)");
 }
 
 Ranking Choose(const GroupConfig& c, const RankInput& in, const Eligible& e) {
@@ -50,6 +73,20 @@ Ranking Choose(const GroupConfig& c, const RankInput& in, const Eligible& e) {
   r.acked_loss_bytes = SyncMode(c) ? Shortfall(in.primary_acked, e.record->position) : 0;
   r.loss_bound_bytes = Shortfall(in.primary_position, e.record->position);
   return r;
+}
+
+// Sync modes: the old primary, alive and not ruled out, holds every write it
+// acknowledged.
+std::optional<Eligible> OldPrimaryFallback(const GroupConfig& c, const MemberRecords& records,
+                                           const RankInput& in) {
+  const MemberConfig* old = c.FindMember(in.old_primary);
+  auto it = records.find(in.old_primary);
+  if (!in.old_primary_fallback || !SyncMode(c) || !old || old->priority == 0 ||
+      in.exclude.contains(old->name) || !in.only.empty() || it == records.end() ||
+      !Alive(*old, it->second)) {
+    return std::nullopt;
+  }
+  return Eligible{old, &it->second};
 }
 
 }  // namespace
@@ -64,23 +101,22 @@ Ranking RankCandidates(const GroupConfig& config, const MemberRecords& records,
   std::vector<std::string> order;
   for (const Eligible& e : eligible) order.push_back(e.config->name);
 
+  const auto qualified = std::find_if(eligible.begin(), eligible.end(), [&](const Eligible& e) {
+    return Qualifies(config, input, e);
+  });
+  const std::optional<Eligible> fallback = OldPrimaryFallback(config, records, input);
   Ranking result;
-  if (eligible.empty()) {
+  if (qualified != eligible.end()) {
+    result = Choose(config, input, *qualified);
+  } else if (fallback) {
+    result = Choose(config, input, *fallback);
+  } else if (eligible.empty()) {
     result.reason = "no healthy candidate with priority > 0";
-  } else if (auto it = std::find_if(eligible.begin(), eligible.end(),
-                                    [&](const Eligible& e) {
-                                      return RuleShortfall(config, input, e.record->position) == 0;
-                                    });
-             it != eligible.end()) {
-    result = Choose(config, input, *it);
   } else if (input.force) {
     result = Choose(config, input, eligible.front());
   } else {
     result.verdict = RankVerdict::kWouldLoseData;
-    const uint64_t bytes = RuleShortfall(config, input, eligible.front().record->position);
-    result.reason = "best candidate " + eligible.front().config->name + " would lose " +
-                    std::to_string(bytes) +
-                    (SyncMode(config) ? " acknowledged bytes" : " bytes (over max_lag_bytes)");
+    result.reason = Unqualified(config, input, eligible.front());
   }
   result.order = std::move(order);
   return result;

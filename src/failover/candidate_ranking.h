@@ -5,14 +5,19 @@
 // Eligible: a configured member other than the old primary, not excluded (a
 // candidate that already failed to promote), with priority > 0, healthy (a
 // cold standby: healthy or reported kStopped by its live agent).
-// Order: hot before warm before cold; then the highest position; then the
+// Order: hot before warm before cold; then the latest history (the highest
+// last_write_epoch: a longer log of an older, forked history loses to the
+// history the later primaries wrote); then the highest position; then the
 // highest priority; then the name (deterministic tie-break).
 // Data rule: in sync and semi-sync modes only a member holding every
-// acknowledged write may be chosen (position >= the old primary's
-// acked_position); in async mode a member may lag the old primary's last
+// acknowledged write may be chosen: in the recorded synchronous-standby set
+// when there is one (schema.h SyncRecord), and at position >= the old
+// primary's acked_position; in async mode a member may lag the old primary's last
 // known position by at most max_lag_bytes. When no eligible member satisfies
 // the rule the verdict says how much would be lost; a forced request then
-// takes the best eligible member anyway and reports the loss.
+// takes the best eligible member anyway and reports the loss. In sync modes,
+// when nobody else qualifies, the old primary itself is the last resort
+// (old_primary_fallback): alive, it holds every write it acknowledged.
 #pragma once
 
 #include <map>
@@ -39,6 +44,12 @@ struct RankInput {
   std::set<std::string> exclude = {};  // candidates already tried
   std::string only = {};               // non-empty: consider this member only (switchover)
   bool force = false;                  // choose the best eligible member even if it loses data
+  // Sync modes: the recorded synchronous standbys (nullopt: none recorded yet,
+  // so nothing was acknowledged under a set).
+  std::optional<std::set<std::string>> sync_set = std::nullopt;
+  // Sync modes: when no other member qualifies, choose the old primary if it
+  // is alive (its lease ended; it holds every write it acknowledged).
+  bool old_primary_fallback = false;
 };
 
 struct Ranking {

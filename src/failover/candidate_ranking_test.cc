@@ -76,6 +76,40 @@ TEST(CandidateRankingTest, SyncModeRefusesACandidateMissingAcknowledgedWrites) {
   EXPECT_EQ(ok.acked_loss_bytes, 0u);
 }
 
+// A former primary that took writes while cut off holds a longer log of an
+// older history; the replica holding the later primary's writes ranks first.
+TEST(CandidateRankingTest, LaterHistoryBeatsLongerLogOfAnOlderHistory) {
+  const GroupConfig c = ThreeMembers(Replication::kAsync);
+  MemberRecords records = {{"b", Healthy("b", 1000)}, {"c", Healthy("c", 900)}};
+  records["b"].last_write_epoch = 1;  // wrote on alone at epoch 1, never rewound
+  records["c"].last_write_epoch = 2;  // holds the epoch-2 primary's writes
+  const Ranking r = RankCandidates(c, records, {.old_primary = "a", .primary_position = 950});
+  EXPECT_EQ(r.chosen, "c");
+  EXPECT_EQ(r.order, (std::vector<std::string>{"c", "b"}));
+}
+
+TEST(CandidateRankingTest, SyncModeChoosesOnlyFromTheRecordedSyncSet) {
+  const GroupConfig c = ThreeMembers(Replication::kSemiSync);
+  const MemberRecords records = {{"b", Healthy("b", 1000)}, {"c", Healthy("c", 900)}};
+  // Positions say b holds everything acknowledged, but only c was counted for
+  // acknowledgements: b's report may be older than the primary's last ack.
+  RankInput in{.old_primary = "a", .primary_position = 1000, .primary_acked = 900};
+  in.sync_set = std::set<std::string>{"c"};
+  const Ranking r = RankCandidates(c, records, in);
+  EXPECT_EQ(r.chosen, "c");
+  in.sync_set = std::set<std::string>{};  // no standby counted: nobody may be promoted
+  const Ranking none = RankCandidates(c, records, in);
+  EXPECT_EQ(none.verdict, RankVerdict::kWouldLoseData);
+  EXPECT_EQ(none.reason,
+            "best candidate b is not a synchronous standby (set {}): it may miss acknowledged "
+            "writes");
+  in.force = true;
+  EXPECT_EQ(RankCandidates(c, records, in).chosen, "b");
+  // Async groups have no synchronous standbys: the set does not apply.
+  in.force = false;
+  EXPECT_EQ(RankCandidates(ThreeMembers(Replication::kAsync), records, in).chosen, "b");
+}
+
 TEST(CandidateRankingTest, ForcedChoiceReportsTheLoss) {
   const GroupConfig c = ThreeMembers(Replication::kSemiSync);
   const MemberRecords records = {{"b", Healthy("b", 700)}, {"c", Healthy("c", 800)}};

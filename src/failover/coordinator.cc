@@ -1,5 +1,6 @@
 #include "failover/coordinator.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "core/check.h"
@@ -86,7 +87,13 @@ void Coordinator::Observe(const GroupObserved& in, Instant now) {
 }
 
 void Coordinator::Observe(const MemberObserved& in, Instant now) {
+  const MemberRecord* before = Record(in.record.member);
+  const bool moved = !before || before->health != in.record.health ||
+                     before->role != in.record.role || before->position != in.record.position ||
+                     before->last_write_epoch != in.record.last_write_epoch ||
+                     before->epoch_seen != in.record.epoch_seen;
   records_[in.record.member] = in.record;
+  if (moved) RetrySoon(now);
   if (in.record.member == group_.primary) UpdateDown(in.record, now);
   if (state_ == FailoverState::kWaitCatchUp && in.record.member == only_) {
     const MemberRecord* primary = Record(group_.primary);
@@ -104,6 +111,7 @@ void Coordinator::Observe(const LeaseObserved& in, Instant now) {
   const bool was_held = lease_.held.has_value();
   if (in.lease) {
     lease_.held = in.lease;
+    lease_epoch_seen_ = std::max(lease_epoch_seen_, in.lease->epoch);
   } else if (was_held || !lease_.known) {
     if (was_held) {
       Emit(in.released ? "+lease-released" : "+lease-expired", lease_.held->member, now,
@@ -118,6 +126,29 @@ void Coordinator::Observe(const LeaseObserved& in, Instant now) {
 
 void Coordinator::Observe(const ServingObserved& in, Instant) {
   if (in.record.epoch > serving_.epoch) serving_ = in.record;
+}
+
+void Coordinator::Observe(const SyncObserved& in, Instant now) {
+  if (sync_ && in.record && in.record->epoch < sync_->epoch) return;  // stale
+  if (sync_ == in.record) return;
+  sync_ = in.record;
+  RetrySoon(now);
+}
+
+void Coordinator::RetrySoon(Instant now) {
+  if (state_ != FailoverState::kNone || !retry_early_after_ || now >= retry_after_) return;
+  retry_after_ = std::max(now, *retry_early_after_);
+  retry_early_after_.reset();
+}
+
+bool Coordinator::PromotionUnconfirmed() const {
+  if (group_.state != GroupState::kFailover || group_.primary.empty() ||
+      lease_epoch_seen_ >= group_.epoch) {
+    return false;
+  }
+  const MemberRecord* r = Record(group_.primary);
+  return !r || r->epoch_seen < group_.epoch ||
+         (r->role != MemberRole::kPrimary && r->role != MemberRole::kWritesPaused);
 }
 
 void Coordinator::Observe(const CasResult& in, Instant) {
@@ -243,7 +274,7 @@ void Coordinator::Close(const std::string& outcome, Instant now) {
   candidate_.clear();
   tried_.clear();
   only_.clear();
-  force_ = take_lease_ = hook_ok_ = ranked_after_fence_ = false;
+  force_ = take_lease_ = hook_ok_ = ranked_after_fence_ = unconfirmed_primary_ = false;
   fence_id_.reset();
   cas_id_.reset();
   cas_outcome_.reset();

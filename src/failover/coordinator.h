@@ -92,6 +92,9 @@ struct LeaseObserved {
 struct ServingObserved {
   ServingRecord record;
 };
+struct SyncObserved {
+  std::optional<SyncRecord> record;  // nullopt: the sync key is absent
+};
 struct CasResult {
   uint64_t id = 0;
   bool succeeded = false;
@@ -118,9 +121,10 @@ struct SchedulingGap {
 struct Routed {
   Epoch epoch = 0;  // routers now send traffic to this epoch's primary
 };
-using CoordinatorInput = std::variant<GroupObserved, MemberObserved, LeaseObserved, ServingObserved,
-                                      CasResult, FenceResult, FailoverRequest, SwitchoverRequest,
-                                      AbortRequest, MaintenanceRequest, SchedulingGap, Routed>;
+using CoordinatorInput =
+    std::variant<GroupObserved, MemberObserved, LeaseObserved, ServingObserved, SyncObserved,
+                 CasResult, FenceResult, FailoverRequest, SwitchoverRequest, AbortRequest,
+                 MaintenanceRequest, SchedulingGap, Routed>;
 
 // Outputs.
 struct GroupWrite {
@@ -190,6 +194,7 @@ class Coordinator {
   void Observe(const MemberObserved& in, Instant now);
   void Observe(const LeaseObserved& in, Instant now);
   void Observe(const ServingObserved& in, Instant now);
+  void Observe(const SyncObserved& in, Instant now);
   void Observe(const CasResult& in, Instant now);
   void Observe(const FenceResult& in, Instant now);
   void Observe(const FailoverRequest& in, Instant now);
@@ -199,6 +204,15 @@ class Coordinator {
   void Observe(const SchedulingGap& in, Instant now);
   void Observe(const Routed& in, Instant now);
   void UpdateDown(const MemberRecord& record, Instant now);
+  // After a no-candidate / would-lose-data abort: a change that may let a
+  // member qualify ends the retry_after wait early (at most one retry per
+  // drift_margin).
+  void RetrySoon(Instant now);
+  // The group record names a primary (state failover) that never took the
+  // lease at its epoch: a promotion written by a coordinator that lost office
+  // before it confirmed. That member never wrote at the epoch, so it is a
+  // candidate like any other, not an old primary to exclude.
+  bool PromotionUnconfirmed() const;
   bool ReplicaEvidence(const MemberRecord& primary) const;
   void EnterTilt(Duration gap, Instant now);
   bool Tilted(Instant now) const { return tilt_until_ && now < *tilt_until_; }
@@ -247,6 +261,8 @@ class Coordinator {
   MemberRecords records_;
   LeaseView lease_;
   ServingRecord serving_;
+  std::optional<SyncRecord> sync_;
+  Epoch lease_epoch_seen_ = 0;  // the highest epoch a lease was seen held at
 
   // Detection.
   bool sdown_ = false;
@@ -255,8 +271,9 @@ class Coordinator {
   std::optional<Instant> last_tick_;
   std::optional<Instant> tilt_until_;
   Instant retry_after_;
-  std::optional<Instant> failback_since_;  // the preferred member caught up since
-  std::optional<Instant> first_report_;    // no primary yet: the first member report
+  std::optional<Instant> retry_early_after_;  // set by a no-candidate / would-lose-data abort
+  std::optional<Instant> failback_since_;     // the preferred member caught up since
+  std::optional<Instant> first_report_;       // no primary yet: the first member report
 
   // The failover in progress.
   FailoverState state_ = FailoverState::kNone;
@@ -264,6 +281,7 @@ class Coordinator {
   std::optional<Timeline> current_;
   std::string candidate_;
   std::string original_primary_;
+  bool unconfirmed_primary_ = false;  // original_primary_ never took the lease (a candidate)
   std::set<std::string> tried_;
   std::string only_;
   bool force_ = false;

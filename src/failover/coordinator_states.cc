@@ -115,7 +115,16 @@ void Coordinator::Begin(const std::string& cause, Instant detected, FailoverStat
   current_->old_primary = original_primary_ = group_.primary;
   current_->detected = detected;
   current_->confirmed = now;
-  if (const MemberRecord* old = Record(group_.primary)) {
+  unconfirmed_primary_ = first == FailoverState::kSelectCandidate && PromotionUnconfirmed();
+  if (unconfirmed_primary_) {
+    // The primary before it is not named any more: bound the loss by what any
+    // member reported, so no candidate behind it qualifies by accident.
+    for (const auto& [name, r] : records_) {
+      current_->old_primary_position = std::max(current_->old_primary_position, r.position);
+      current_->old_primary_acked = std::max(current_->old_primary_acked, r.acked_position);
+    }
+    Emit("+promotion-unconfirmed", group_.primary, now, {{"epoch", std::to_string(group_.epoch)}});
+  } else if (const MemberRecord* old = Record(group_.primary)) {
     current_->old_primary_position = old->position;
     current_->old_primary_acked = old->acked_position;
   }
@@ -181,7 +190,18 @@ void Coordinator::OnSelectCandidate(Instant now) {
   RankInput in{
       group_.primary, current_->old_primary_position, current_->old_primary_acked, tried_, only_,
       force_};
-  if (!original_primary_.empty()) in.exclude.insert(original_primary_);
+  if (unconfirmed_primary_) {
+    in.old_primary.clear();
+  } else {
+    // Sync modes: the old primary is the last resort (it holds every write it
+    // acknowledged); once its own promotion failed, tried_ rules it out.
+    in.old_primary_fallback = config_.replication != Replication::kAsync;
+    if (!original_primary_.empty() &&
+        !(in.old_primary_fallback && original_primary_ == group_.primary)) {
+      in.exclude.insert(original_primary_);
+    }
+  }
+  if (config_.replication != Replication::kAsync && sync_) in.sync_set = sync_->members;
   const Ranking r = RankCandidates(config_, records_, in);
   if (r.verdict == RankVerdict::kNoCandidate) {
     return Abort("-failover-abort-no-candidate", r.reason, now);
@@ -340,6 +360,10 @@ void Coordinator::Abort(const std::string& name, const std::string& reason, Inst
     WriteGroup(next, LeaseRule::kKeep, false);
   }
   retry_after_ = now + config_.timeouts.retry_after;
+  retry_early_after_.reset();
+  if (name == "-failover-abort-no-candidate" || name == "-failover-abort-would-lose-data") {
+    retry_early_after_ = now + config_.drift_margin;
+  }
   Close(name, now);
 }
 

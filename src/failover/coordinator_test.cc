@@ -376,5 +376,97 @@ TEST_F(CoordinatorSyncTest, WouldLoseDataAtTheReleaseWaitsForTheSettledRanking) 
   EXPECT_EQ(r.writes[0].next.primary, "b");
 }
 
+// b's report says it holds position 100 too, but only c was counted for
+// acknowledgements: b's report may predate a's last acknowledged write.
+TEST_F(CoordinatorSyncTest, OnlyARecordedSyncStandbyIsPromoted) {
+  report("a", MemberRole::kPrimary, 100, At(0));
+  report("b", MemberRole::kReplica, 100, At(0));
+  report("c", MemberRole::kReplica, 100, At(0));
+  c.Step(SyncObserved{SyncRecord{1, "a", {"c"}}}, At(0));
+  c.Step(LeaseObserved{std::nullopt, true}, At(10));
+  c.Tick(At(1100));
+  const CoordinatorReady r = c.TakeReady();
+  ASSERT_EQ(r.writes.size(), 1u);
+  EXPECT_EQ(r.writes[0].next.primary, "c");
+}
+
+// Found by baton-sim failover --overlapping-faults (seed 8770): a's lease
+// ended while the store was out of reach; its only synchronous standby is
+// down. a itself holds every write it acknowledged: it is the last resort.
+TEST_F(CoordinatorSyncTest, TheOldPrimaryIsTheLastResortWhenNoStandbyQualifies) {
+  report("a", MemberRole::kFenced, 100, At(0));
+  report("b", MemberRole::kReplica, 100, At(0));
+  report("c", MemberRole::kReplica, 100, At(0));
+  MemberRecord b = Member("b", MemberRole::kReplica);
+  b.health = detect::Health::kUnhealthy;
+  c.Step(MemberObserved{b}, At(0));
+  c.Step(SyncObserved{SyncRecord{1, "a", {"b"}}}, At(0));
+  c.Step(LeaseObserved{}, At(10));  // expired
+  c.Tick(At(1100));                 // drift_margin after the expiry: fenced
+  EXPECT_TRUE(c.TakeReady().writes.empty());
+  c.Tick(At(2200));  // and drift_margin more for the last reports
+  const CoordinatorReady r = c.TakeReady();
+  ASSERT_EQ(r.writes.size(), 1u);
+  EXPECT_EQ(r.writes[0].next.primary, "a");
+  EXPECT_EQ(r.writes[0].next.epoch, 2u);
+}
+
+// After "would lose data" the coordinator retries as soon as a member's
+// record changes (at most once per drift_margin), not after retry_after.
+TEST_F(CoordinatorSyncTest, ARecordChangeAfterNoCandidateRetriesBeforeRetryAfter) {
+  MemberRecord a = Member("a", MemberRole::kFenced);
+  a.health = detect::Health::kUnhealthy;
+  c.Step(MemberObserved{a}, At(0));
+  report("b", MemberRole::kReplica, 100, At(0));
+  report("c", MemberRole::kReplica, 100, At(0));
+  MemberRecord b = Member("b", MemberRole::kReplica);
+  b.position = 100;
+  b.health = detect::Health::kUnhealthy;
+  c.Step(MemberObserved{b}, At(0));
+  c.Step(SyncObserved{SyncRecord{1, "a", {"b"}}}, At(0));
+  c.Step(LeaseObserved{std::nullopt, true}, At(10));
+  c.Tick(At(1100));
+  EXPECT_TRUE(Has(c.TakeReady().events, "-failover-abort-would-lose-data"));
+  c.Tick(At(1500));
+  EXPECT_EQ(c.state(), FailoverState::kNone) << "nothing changed: no retry";
+  report("b", MemberRole::kReplica, 100, At(1600));  // b healthy again
+  c.Tick(At(1700));
+  EXPECT_EQ(c.state(), FailoverState::kNone) << "not within drift_margin of the abort";
+  c.Tick(At(2100));
+  EXPECT_NE(c.state(), FailoverState::kNone) << "retried at abort + drift_margin, not +10s";
+  c.Tick(At(3200));
+  const CoordinatorReady r = c.TakeReady();
+  ASSERT_EQ(r.writes.size(), 1u);
+  EXPECT_EQ(r.writes[0].next.primary, "b");
+}
+
+// Seen in Redis bench runs: a coordinator wrote "b primary at epoch 2" and
+// lost office before b's agent took the lease. The next coordinator must not
+// treat b as a failed old primary and exclude it: b never wrote at epoch 2,
+// and here it is the member with every write.
+TEST(CoordinatorTakeoverTest, AnUnacquiredPromotionOfAPreviousCoordinatorKeepsItsCandidate) {
+  GroupConfig config = ThreeMembers(Replication::kAsync);
+  config.max_lag_bytes = 1000;
+  Coordinator c(config, 3, At(0));
+  c.Step(GroupObserved{{2, "b", GroupState::kFailover, "lease-expired", "", false}, 9}, At(0));
+  c.Step(LeaseObserved{}, At(0));
+  MemberRecord a = Member("a", MemberRole::kPrimary);
+  a.health = detect::Health::kUnhealthy;
+  a.position = 1000;
+  c.Step(MemberObserved{a}, At(0));
+  MemberRecord b = Member("b", MemberRole::kReplica);
+  b.position = 1000;
+  c.Step(MemberObserved{b}, At(0));
+  MemberRecord cr = Member("c", MemberRole::kReplica);
+  cr.position = 400;  // lagging, still within max_lag_bytes of b
+  c.Step(MemberObserved{cr}, At(0));
+  EXPECT_TRUE(Has(c.TakeReady().events, "+promotion-unconfirmed"));
+  c.Tick(At(1100));
+  const CoordinatorReady r = c.TakeReady();
+  ASSERT_EQ(r.writes.size(), 1u);
+  EXPECT_EQ(r.writes[0].next.primary, "b");
+  EXPECT_EQ(r.writes[0].next.epoch, 3u);
+}
+
 }  // namespace
 }  // namespace baton::failover

@@ -65,14 +65,16 @@ void MemberAgent::OnGroupRecord(const GroupRecord& record, store::Revision revis
 }
 
 void MemberAgent::OnMemberStatus(const std::string& member, detect::Health health,
-                                 Position position, Position acked_position, Instant now) {
+                                 Position position, Position acked_position, Instant now,
+                                 Epoch last_write_epoch) {
   auto it = members_.find(member);
   BATON_CHECK(it != members_.end()) << member << " does not run on " << node_;
   Local& m = it->second;
   const bool failed =
       health == detect::Health::kUnhealthy && m.record.health != detect::Health::kUnhealthy;
   const bool changed = m.record.health != health || m.record.position != position ||
-                       m.record.acked_position != acked_position;
+                       m.record.acked_position != acked_position ||
+                       m.record.last_write_epoch != last_write_epoch;
   if (failed) m.holder->OnMemberFailed(now);
   if (health == detect::Health::kHealthy && m.record.health == detect::Health::kUnhealthy) {
     m.last_step.reset();  // recovered: steps that gave up while it was down start over
@@ -81,9 +83,81 @@ void MemberAgent::OnMemberStatus(const std::string& member, detect::Health healt
   m.record.health = health;
   m.record.position = position;
   m.record.acked_position = acked_position;
+  m.record.last_write_epoch = last_write_epoch;
   Drain(m);
   if (changed) Report(m);
   Reconcile(m, now);
+  if (sync_known_) status_since_sync_ = true;
+  MaintainSyncSet(m, now);
+}
+
+void MemberAgent::OnPeerRecord(const MemberRecord& record, Instant now) {
+  if (members_.contains(record.member)) return;  // our own: we know better
+  peers_[record.member] = record;
+  for (auto& [name, m] : members_) MaintainSyncSet(m, now);
+}
+
+void MemberAgent::OnSyncRecord(const std::optional<SyncRecord>& record, store::Revision revision,
+                               Instant now) {
+  if (sync_known_ && revision < sync_revision_) return;  // stale
+  sync_ = record;
+  sync_revision_ = revision;
+  sync_known_ = true;
+  status_since_sync_ = false;
+  sync_write_at_.reset();
+  for (auto& [name, m] : members_) MaintainSyncSet(m, now);
+}
+
+bool MemberAgent::Replicates(const MemberRecord& peer, const Local& primary) const {
+  // Not epoch_seen: a replica already following this member keeps its epoch
+  // (no command was needed). Its history is judged by last_write_epoch.
+  return peer.health == detect::Health::kHealthy && peer.role == MemberRole::kReplica &&
+         peer.following == primary.record.member;
+}
+
+void MemberAgent::MaintainSyncSet(Local& m, Instant now) {
+  if (config_.replication == Replication::kAsync || config_.mode == GroupMode::kActiveActive ||
+      !sync_known_ || group_.primary != m.record.member || m.record.role != MemberRole::kPrimary ||
+      m.record.epoch_seen != group_.epoch || m.holder->state() != HolderState::kHolding ||
+      m.holder->epoch() != group_.epoch) {
+    return;
+  }
+  if (sync_write_at_ && now < *sync_write_at_ + config_.timeouts.command) return;
+  const bool ours = sync_ && sync_->epoch == group_.epoch && sync_->primary == m.record.member;
+  std::set<std::string> members = ours ? sync_->members : std::set<std::string>{};
+  // Drop first: the primary stops waiting for a member only after the record
+  // no longer lets it be promoted.
+  std::erase_if(members, [&](const std::string& name) {
+    auto it = peers_.find(name);
+    return it == peers_.end() || !Replicates(it->second, m);
+  });
+  const size_t need = config_.replication == Replication::kSync
+                          ? config_.members.size() - 1
+                          : static_cast<size_t>(config_.sync_acks);
+  const bool dropped = ours && members.size() != sync_->members.size();
+  if (!dropped && members.size() < need && status_since_sync_) {
+    // Short of `need`: nothing is acknowledged now, so a replica holding the
+    // acknowledged position on our history holds every acknowledged write.
+    const MemberRecord* best = nullptr;
+    for (const auto& [name, peer] : peers_) {
+      if (members.contains(name) || !Replicates(peer, m) ||
+          peer.last_write_epoch != m.record.last_write_epoch ||
+          peer.position < m.record.acked_position) {
+        continue;
+      }
+      if (!best || peer.position > best->position) best = &peer;
+    }
+    if (best) members.insert(best->member);
+  }
+  if (ours && members == sync_->members) return;
+  const SyncRecord next{group_.epoch, m.record.member, std::move(members)};
+  const LeaseRecord held{m.record.member, node_, group_.epoch};
+  ready_.sync_writes.push_back(SyncWrite{SyncCas(config_.name, sync_revision_, held, next), next});
+  sync_write_at_ = now;
+  std::string names;
+  for (const std::string& name : next.members) names += (names.empty() ? "" : ",") + name;
+  Emit("+sync-standbys", m.record.member, now,
+       {{"epoch", std::to_string(next.epoch)}, {"members", names}});
 }
 
 void MemberAgent::OnCommandResult(uint64_t id, const Status& status, Instant now) {
@@ -111,6 +185,7 @@ void MemberAgent::OnLeaseResult(const std::string& member, uint64_t op_id, const
 
 void MemberAgent::Tick(Instant now) {
   for (auto& [name, m] : members_) {
+    MaintainSyncSet(m, now);
     m.holder->Tick(now);
     Drain(m);
     if (m.pending && now >= m.pending->deadline) {
@@ -132,8 +207,8 @@ Instant MemberAgent::NextWakeup() const {
 }
 
 bool MemberAgent::HasReady() const {
-  return !ready_.commands.empty() || !ready_.lease_work.empty() || !ready_.reports.empty() ||
-         !ready_.events.empty();
+  return !ready_.commands.empty() || !ready_.lease_work.empty() || !ready_.sync_writes.empty() ||
+         !ready_.reports.empty() || !ready_.events.empty();
 }
 
 AgentReady MemberAgent::TakeReady() { return std::exchange(ready_, AgentReady{}); }

@@ -16,6 +16,16 @@
 //       => give the lease up and kDemote(e)
 //   otherwise, not following the record's primary => kFollow(primary, e)
 //   the lease holder orders a self-fence => kFence, before anything else
+// Sync / semi-sync: while a member here is primary and holds the lease, the
+// agent keeps the group's synchronous-standby set (schema.h SyncRecord) with
+// SyncCas: first it drops members that stopped replicating from it (unhealthy,
+// or not following it at its epoch); while the set is short of the
+// acknowledgements needed (sync: every other member; semi-sync: sync_acks),
+// when the primary therefore acknowledges nothing, it adds the best replica
+// that holds the primary's acknowledged position on the same history (equal
+// last_write_epoch), judged on a status of the primary observed after the
+// set was last seen. So every member of the set holds every acknowledged
+// write, and the coordinator may promote only them.
 // One command per member is in flight; one without a result by
 // timeouts.command is sent again (new id), at most command_attempts times
 // per step and epoch (a member that recovers starts over). Group records older than the highest
@@ -75,9 +85,17 @@ struct LeaseWork {
   MemberRecord report;
 };
 
+// A change of the synchronous-standby set: commit `txn` (SyncCas); the
+// outcome comes back as the sync record (OnSyncRecord), nothing else.
+struct SyncWrite {
+  store::Txn txn;
+  SyncRecord next;
+};
+
 struct AgentReady {
   std::vector<AdapterCommand> commands;
   std::vector<LeaseWork> lease_work;
+  std::vector<SyncWrite> sync_writes;
   std::vector<MemberRecord> reports;  // write each with MemberReport()
   std::vector<detect::Event> events;
 };
@@ -94,9 +112,17 @@ class MemberAgent {
   // The group record changed (revision = its mod revision).
   void OnGroupRecord(const GroupRecord& record, store::Revision revision, Instant now);
   // Local observation of a member: health from its checks, positions from
-  // its adapter. An unhealthy primary releases its lease at once.
+  // its adapter (`last_write_epoch`: the epoch of the primary that wrote its
+  // last entry, 0 if the adapter cannot tell). An unhealthy primary releases
+  // its lease at once.
   void OnMemberStatus(const std::string& member, detect::Health health, Position position,
-                      Position acked_position, Instant now);
+                      Position acked_position, Instant now, Epoch last_write_epoch = 0);
+  // Another node's member record as the store has it (sync modes use them to
+  // keep the synchronous-standby set).
+  void OnPeerRecord(const MemberRecord& record, Instant now);
+  // The synchronous-standby record changed (nullopt: absent; revision = its
+  // mod revision, 0 when absent).
+  void OnSyncRecord(const std::optional<SyncRecord>& record, store::Revision revision, Instant now);
   void OnCommandResult(uint64_t id, const Status& status, Instant now);
   void OnLeaseResult(const std::string& member, uint64_t op_id, const Status& status, Instant now);
   void Tick(Instant now);
@@ -130,6 +156,10 @@ class MemberAgent {
   };
 
   void Reconcile(Local& m, Instant now);
+  // Sync modes: one step towards a synchronous-standby set of standbys that
+  // hold every acknowledged write (see the file comment).
+  void MaintainSyncSet(Local& m, Instant now);
+  bool Replicates(const MemberRecord& peer, const Local& primary) const;
   std::optional<AdapterCommand> NextCommand(Local& m, Instant now);
   std::optional<AdapterCommand> MakeCommand(Local& m, CommandKind kind, Instant now);
   void Complete(Local& m, const AdapterCommand& c);
@@ -145,6 +175,13 @@ class MemberAgent {
   store::Revision group_revision_ = 0;
   bool group_seen_ = false;
   Epoch max_epoch_ = 0;
+  std::map<std::string, MemberRecord> peers_;  // other nodes' members, from the store
+  std::optional<SyncRecord> sync_;
+  store::Revision sync_revision_ = 0;
+  bool sync_known_ = false;
+  bool status_since_sync_ = false;        // the primary's status came after sync_ was seen
+  std::optional<Instant> sync_write_at_;  // a SyncWrite not yet seen back; resent after
+                                          // timeouts.command
   uint64_t next_id_ = 1;
   AgentReady ready_;
 };

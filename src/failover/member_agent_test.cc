@@ -118,5 +118,71 @@ TEST_F(ColdStandbyTest, StartsTheColdStandbyBeforePromotingIt) {
   EXPECT_EQ(r.commands[1].kind, CommandKind::kPromote);
 }
 
+// Sync modes: b is primary at epoch 2 here and keeps the synchronous-standby
+// set so that every member in it holds every acknowledged write.
+class SyncSetTest : public MemberAgentTest {
+ protected:
+  SyncSetTest() : MemberAgentTest(ThreeMembers(Replication::kSemiSync)) {
+    agent_.OnSyncRecord(std::nullopt, 0, At(0));
+    agent_.OnGroupRecord(Record(2, "b"), 7, At(100));
+    Settle(At(100));
+    EXPECT_EQ(agent_.record("b").role, MemberRole::kPrimary);
+  }
+  void Status(Position position, Position acked, Epoch last_write, Instant now) {
+    agent_.OnMemberStatus("b", detect::Health::kHealthy, position, acked, now, last_write);
+  }
+  void Peer(const std::string& name, Position position, Epoch last_write, Instant now,
+            detect::Health health = detect::Health::kHealthy) {
+    MemberRecord r;
+    r.member = name;
+    r.health = health;
+    r.role = MemberRole::kReplica;
+    r.following = "b";
+    r.position = position;
+    r.last_write_epoch = last_write;
+    agent_.OnPeerRecord(r, now);
+  }
+  std::vector<SyncWrite> Writes() { return agent_.TakeReady().sync_writes; }
+
+  LeaseRecord held_{"b", "n2", 2};
+};
+
+TEST_F(SyncSetTest, AddsOnlyAReplicaHoldingTheAckedPositionOnTheSameHistory) {
+  Status(120, 100, 2, At(200));
+  std::vector<SyncWrite> w = Writes();
+  ASSERT_EQ(w.size(), 1u) << "a set for the new epoch, empty while nobody qualifies";
+  EXPECT_EQ(w[0].next, (SyncRecord{2, "b", {}}));
+  EXPECT_EQ(w[0].txn, SyncCas("cache", 0, held_, w[0].next));
+  agent_.OnSyncRecord(w[0].next, 20, At(210));
+  Peer("a", 150, 1, At(220));  // longer, but a forked history (epoch 1 writes)
+  Peer("c", 90, 2, At(220));   // behind the acknowledged position
+  EXPECT_TRUE(Writes().empty()) << "no status of b since the set was seen";
+  Status(130, 100, 2, At(230));
+  EXPECT_TRUE(Writes().empty()) << "neither a (forked) nor c (behind) holds every ack";
+  Peer("c", 100, 2, At(240));
+  w = Writes();
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0].next, (SyncRecord{2, "b", {"c"}}));
+  EXPECT_EQ(w[0].txn, SyncCas("cache", 20, held_, w[0].next));
+}
+
+TEST_F(SyncSetTest, DropsAStandbyThatStoppedReplicatingBeforeAddingAnother) {
+  Peer("c", 130, 2, At(200));
+  Peer("a", 130, 2, At(200));
+  Writes();
+  agent_.OnSyncRecord(SyncRecord{2, "b", {"c"}}, 20, At(210));
+  Status(130, 100, 2, At(220));
+  EXPECT_TRUE(Writes().empty()) << "the set is full";
+  Peer("c", 130, 2, At(300), detect::Health::kUnhealthy);
+  std::vector<SyncWrite> w = Writes();
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0].next, (SyncRecord{2, "b", {}})) << "drop c first, add nobody in the same step";
+  agent_.OnSyncRecord(w[0].next, 21, At(310));
+  Status(135, 130, 2, At(320));  // acks stopped at 130, which a holds
+  w = Writes();
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0].next, (SyncRecord{2, "b", {"a"}}));
+}
+
 }  // namespace
 }  // namespace baton::failover

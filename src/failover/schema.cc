@@ -7,7 +7,7 @@
 namespace baton::failover {
 namespace {
 
-enum class RecordType : uint8_t { kGroup = 1, kLease = 2, kMember = 3, kServing = 4 };
+enum class RecordType : uint8_t { kGroup = 1, kLease = 2, kMember = 3, kServing = 4, kSync = 5 };
 
 constexpr uint64_t kMaxCount = 1 << 16;  // bound on set and list sizes
 
@@ -95,6 +95,7 @@ std::string MemberKey(std::string_view group, std::string_view member) {
   return GroupPrefix(group) + "members/" + std::string(member);
 }
 std::string ServingKey(std::string_view group) { return GroupPrefix(group) + "serving"; }
+std::string SyncKey(std::string_view group) { return GroupPrefix(group) + "sync"; }
 
 std::string Encode(const GroupRecord& r) {
   std::string out = Header(RecordType::kGroup);
@@ -126,12 +127,22 @@ std::string Encode(const MemberRecord& r) {
   PutLengthPrefixed(&out, r.following);
   PutVarint64(&out, r.observed_down_by.size());
   for (const std::string& node : r.observed_down_by) PutLengthPrefixed(&out, node);
+  PutVarint64(&out, r.last_write_epoch);
   return out;
 }
 
 std::string Encode(const ServingRecord& r) {
   std::string out = Header(RecordType::kServing);
   PutVarint64(&out, r.epoch);
+  PutVarint64(&out, r.members.size());
+  for (const std::string& m : r.members) PutLengthPrefixed(&out, m);
+  return out;
+}
+
+std::string Encode(const SyncRecord& r) {
+  std::string out = Header(RecordType::kSync);
+  PutVarint64(&out, r.epoch);
+  PutLengthPrefixed(&out, r.primary);
   PutVarint64(&out, r.members.size());
   for (const std::string& m : r.members) PutLengthPrefixed(&out, m);
   return out;
@@ -177,6 +188,7 @@ Result<MemberRecord> DecodeMemberRecord(std::string_view bytes) {
     in.Str(&node);
     r.observed_down_by.insert(std::move(node));
   }
+  in.U64(&r.last_write_epoch);
   BATON_RETURN_IF_ERROR(in.Finish("member"));
   return r;
 }
@@ -189,6 +201,22 @@ Result<ServingRecord> DecodeServingRecord(std::string_view bytes) {
   in.Count(&n);
   for (uint64_t i = 0; i < n; ++i) in.Str(&r.members.emplace_back());
   BATON_RETURN_IF_ERROR(in.Finish("serving"));
+  return r;
+}
+
+Result<SyncRecord> DecodeSyncRecord(std::string_view bytes) {
+  SyncRecord r;
+  Reader in(bytes, RecordType::kSync);
+  in.U64(&r.epoch);
+  in.Str(&r.primary);
+  uint64_t n = 0;
+  in.Count(&n);
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string member;
+    in.Str(&member);
+    r.members.insert(std::move(member));
+  }
+  BATON_RETURN_IF_ERROR(in.Finish("sync"));
   return r;
 }
 
@@ -224,6 +252,18 @@ store::Txn ReleaseLeaseTxn(std::string_view group, const LeaseRecord& held,
       store::Compare::Value(LeaseKey(group), store::CompareOp::kEqual, Encode(held)));
   txn.then_ops.push_back(store::Delete{LeaseKey(group)});
   txn.then_ops.push_back(MemberReport(group, fenced));
+  return txn;
+}
+
+store::Txn SyncCas(std::string_view group, store::Revision seen_revision, const LeaseRecord& held,
+                   const SyncRecord& next) {
+  store::Txn txn;
+  txn.compares.push_back(
+      store::Compare::ModRevision(SyncKey(group), store::CompareOp::kEqual, seen_revision));
+  txn.compares.push_back(
+      store::Compare::Value(LeaseKey(group), store::CompareOp::kEqual, Encode(held)));
+  txn.then_ops.push_back(store::Put{SyncKey(group), Encode(next), store::kNoLease});
+  txn.else_ops.push_back(store::Range{SyncKey(group), false});
   return txn;
 }
 

@@ -14,6 +14,10 @@
 //                                   nodes observing it down
 //   /baton/groups/<g>/serving       ServingRecord (active-active): the members
 //                                   routers may use, with an epoch
+//   /baton/groups/<g>/sync          SyncRecord (sync / semi-sync): the standbys
+//                                   whose acknowledgements count, written by
+//                                   the primary's agent; only they may be
+//                                   promoted without a forced request
 //
 // Encoding: a format byte (kRecordFormat), a record-type byte, then
 // core/coding.h varints and length-prefixed strings. Decoding never trusts its
@@ -85,7 +89,27 @@ struct MemberRecord {
   Position acked_position = 0;
   std::string following;                   // kReplica: the primary it replicates from
   std::set<std::string> observed_down_by;  // nodes whose agents see it down
+  // The epoch of the primary that wrote the last entry the member holds (Raft's
+  // last log term, PostgreSQL's timeline; 0 = unknown or no writes). Two
+  // members with the same value hold prefixes of one history, so positions
+  // compare; a higher value is a later history.
+  Epoch last_write_epoch = 0;
   friend bool operator==(const MemberRecord&, const MemberRecord&) = default;
+};
+
+// The synchronous standbys of `primary` at `epoch` (Patroni's /sync key).
+// The primary's agent keeps it so that every member in it holds every write
+// the primary acknowledged: it removes a member before the primary stops
+// waiting for it, and adds one only while the set is short of the
+// acknowledgements needed (the primary acknowledges nothing then) and the
+// member holds the primary's acknowledged position on the same history. The
+// primary counts acknowledgements only from these members, and all of them
+// (sync: every other member; semi-sync: sync_acks) must hold a write.
+struct SyncRecord {
+  Epoch epoch = 0;
+  std::string primary;
+  std::set<std::string> members;
+  friend bool operator==(const SyncRecord&, const SyncRecord&) = default;
 };
 
 struct ServingRecord {
@@ -99,15 +123,18 @@ std::string GroupKey(std::string_view group);
 std::string LeaseKey(std::string_view group);
 std::string MemberKey(std::string_view group, std::string_view member);
 std::string ServingKey(std::string_view group);
+std::string SyncKey(std::string_view group);
 
 std::string Encode(const GroupRecord& record);
 std::string Encode(const LeaseRecord& record);
 std::string Encode(const MemberRecord& record);
 std::string Encode(const ServingRecord& record);
+std::string Encode(const SyncRecord& record);
 Result<GroupRecord> DecodeGroupRecord(std::string_view bytes);
 Result<LeaseRecord> DecodeLeaseRecord(std::string_view bytes);
 Result<MemberRecord> DecodeMemberRecord(std::string_view bytes);
 Result<ServingRecord> DecodeServingRecord(std::string_view bytes);
+Result<SyncRecord> DecodeSyncRecord(std::string_view bytes);
 
 // What a group-record CAS requires of the primary lease key.
 enum class LeaseRule {
@@ -134,6 +161,12 @@ store::Txn AcquireLeaseTxn(std::string_view group, store::Revision seen_revision
 // member fenced, which is how the coordinator tells a release from an expiry.
 store::Txn ReleaseLeaseTxn(std::string_view group, const LeaseRecord& held,
                            const MemberRecord& fenced);
+
+// The primary's agent writes the synchronous-standby set `next`, only while
+// it still holds the lease (`held`) and the set is still at `seen_revision`
+// (its mod revision; 0 = absent).
+store::Txn SyncCas(std::string_view group, store::Revision seen_revision, const LeaseRecord& held,
+                   const SyncRecord& next);
 
 // An agent's report about its own member.
 store::Put MemberReport(std::string_view group, const MemberRecord& record);

@@ -17,6 +17,7 @@ MemberRecord SampleMember() {
   r.acked_position = 1234000;
   r.following = "a";
   r.observed_down_by = {"n1", "n3"};
+  r.last_write_epoch = 6;
   return r;
 }
 
@@ -25,6 +26,7 @@ TEST(SchemaTest, KeysLiveUnderTheGroupPrefix) {
   EXPECT_EQ(LeaseKey("cache"), "/baton/groups/cache/lease");
   EXPECT_EQ(MemberKey("cache", "b"), "/baton/groups/cache/members/b");
   EXPECT_EQ(ServingKey("cache"), "/baton/groups/cache/serving");
+  EXPECT_EQ(SyncKey("cache"), "/baton/groups/cache/sync");
   EXPECT_TRUE(store::HasPrefix(MemberKey("cache", "b"), GroupPrefix("cache")));
 }
 
@@ -36,6 +38,9 @@ TEST(SchemaTest, RecordsRoundTrip) {
   EXPECT_EQ(*DecodeMemberRecord(Encode(SampleMember())), SampleMember());
   const ServingRecord s{4, {"a", "c"}};
   EXPECT_EQ(*DecodeServingRecord(Encode(s)), s);
+  const SyncRecord sync{3, "a", {"b", "c"}};
+  EXPECT_EQ(*DecodeSyncRecord(Encode(sync)), sync);
+  EXPECT_TRUE(DecodeSyncRecord(Encode(s)).error().IsCorruption());
 }
 
 TEST(SchemaTest, DamagedBytesAreCorruptionValues) {
@@ -92,6 +97,23 @@ TEST_F(SchemaTxnTest, ReleaseDeletesOnlyOwnLeaseAndReportsFenced) {
   EXPECT_TRUE(r.succeeded);
   EXPECT_EQ(r.events.size(), 2u) << "lease delete and fenced report in one revision";
   EXPECT_EQ(DecodeMemberRecord(sm_.Get(MemberKey("cache", "a"))->value)->role, MemberRole::kFenced);
+}
+
+TEST_F(SchemaTxnTest, SyncSetIsWrittenOnlyByTheLeaseHolderAtTheSeenRevision) {
+  ASSERT_TRUE(Apply(GroupCas("cache", 0, {1, "a", GroupState::kStable, "", "", false},
+                             LeaseRule::kRequireAbsent))
+                  .succeeded);
+  const SyncRecord first{1, "a", {"b"}};
+  EXPECT_FALSE(Apply(SyncCas("cache", 0, {"a", "n1", 1}, first)).succeeded) << "no lease held";
+  ASSERT_TRUE(Apply(store::LeaseGrant{5, Duration::Seconds(10)}).status.ok());
+  ASSERT_TRUE(Apply(AcquireLeaseTxn("cache", GroupRevision(), {"a", "n1", 1}, 5)).succeeded);
+  EXPECT_FALSE(Apply(SyncCas("cache", 0, {"b", "n2", 1}, first)).succeeded) << "not the holder";
+  ASSERT_TRUE(Apply(SyncCas("cache", 0, {"a", "n1", 1}, first)).succeeded);
+  const store::Revision seen = sm_.Get(SyncKey("cache"))->mod_revision;
+  const SyncRecord second{1, "a", {"c"}};
+  EXPECT_FALSE(Apply(SyncCas("cache", 0, {"a", "n1", 1}, second)).succeeded) << "stale revision";
+  EXPECT_TRUE(Apply(SyncCas("cache", seen, {"a", "n1", 1}, second)).succeeded);
+  EXPECT_EQ(*DecodeSyncRecord(sm_.Get(SyncKey("cache"))->value), second);
 }
 
 }  // namespace
