@@ -86,9 +86,16 @@ Result<std::unique_ptr<Agent>> Agent::Create(net::EventLoop& loop, Logger& logge
         std::move(endpoint), agent->topology(), &agent->metrics_);
     BATON_RETURN_IF_ERROR(agent->sentinel_->Start());
   }
-  BATON_ASSIGN_OR_RETURN(
-      agent->proxies_,
-      route::GroupProxies::Start(config.groups, agent->topology(), agent->metrics_, logger, loop));
+  BATON_ASSIGN_OR_RETURN(agent->proxies_,
+                         route::GroupProxies::Start(
+                             config.groups, agent->topology(), agent->metrics_, logger, loop,
+                             [failover = agent->failover_.get(), &loop](const std::string& group,
+                                                                        failover::Epoch epoch) {
+                               // Recorded by the coordinator, which runs on the store leader only.
+                               GroupDriver* driver = failover ? failover->group(group) : nullptr;
+                               if (driver)
+                                 (void)driver->Request(failover::Routed{epoch}, loop.Now());
+                             }));
 
   std::weak_ptr<int> alive = agent->alive_;
   agent->admin_ = std::make_unique<admin::AdminServer>(std::move(admin_config), logger,

@@ -5,7 +5,9 @@
 // (the source's thread).
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "admin/metrics.h"
@@ -20,23 +22,32 @@ namespace baton::route {
 
 class GroupProxies {
  public:
+  // Called on the source's thread when a proxy has published the routes to
+  // the confirmed primary of a new epoch (its loops apply them before their
+  // next event): the failover timeline's `routed` step.
+  using RoutedFn = std::function<void(const std::string& group, failover::Epoch epoch)>;
+
   // Error: a group's proxy settings are invalid ("group cache: proxy.balance
   // (line 12): ...") or a listener cannot be bound.
   static Result<std::unique_ptr<GroupProxies>> Start(const std::vector<config::GroupSpec>& groups,
                                                      failover::TopologySource& source,
                                                      admin::MetricsRegistry& registry,
-                                                     Logger& logger, net::EventLoop& loop);
+                                                     Logger& logger, net::EventLoop& loop,
+                                                     RoutedFn on_routed = nullptr);
   // The same from settings already parsed (`baton proxy`). Error: a listener
   // cannot be bound.
   static Result<std::unique_ptr<GroupProxies>> Start(const std::vector<ProxyConfig>& configs,
                                                      failover::TopologySource& source,
                                                      admin::MetricsRegistry& registry,
-                                                     Logger& logger, net::EventLoop& loop);
+                                                     Logger& logger, net::EventLoop& loop,
+                                                     RoutedFn on_routed = nullptr);
   ~GroupProxies();  // stops every proxy, closing its connections
 
  private:
   GroupProxies() = default;
   std::vector<std::unique_ptr<Proxy>> proxies_;
+  failover::TopologySource* source_ = nullptr;
+  std::vector<int> routed_subscriptions_;
   std::vector<std::unique_ptr<ProxyMetrics>> metrics_;
   net::TimerHandle publish_;
 };
