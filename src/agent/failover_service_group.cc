@@ -1,5 +1,6 @@
 #include "agent/failover_service_group.h"
 
+#include <chrono>
 #include <set>
 
 #include "agent/failover_service_history.h"
@@ -18,6 +19,10 @@ constexpr size_t kRecentEvents = 64;
 constexpr int kObserveFall = 2;
 // Notify calls queued at most; more events are logged but not announced.
 constexpr int kMaxNotifyPending = 256;
+
+// How long a promote waits for the watchdog to hold its fence point: the
+// client's own answer timeout (1s) behind at most one earlier request.
+constexpr Duration kWatchdogAnswer = Duration::Seconds(3);
 
 Status CallAdapter(adapters::Adapter& a, const failover::AdapterCommand& c) {
   switch (c.kind) {
@@ -46,6 +51,23 @@ store::Txn PutTxn(std::string key, std::string value) {
 }
 
 }  // namespace
+
+void WatchdogAck::Set(Status status) {
+  {
+    std::lock_guard lock(mu_);
+    status_ = std::move(status);
+  }
+  cv_.notify_all();
+}
+
+Status WatchdogAck::Wait(Duration limit) {
+  std::unique_lock lock(mu_);
+  if (!cv_.wait_for(lock, std::chrono::nanoseconds(limit.nanos()),
+                    [this] { return status_.has_value(); })) {
+    return Status::Unavailable("the watchdog did not answer within " + limit.ToString());
+  }
+  return *status_;
+}
 
 GroupDriver::GroupDriver(GroupDriverContext context, GroupSetup setup)
     : c_(std::move(context)),
@@ -282,10 +304,13 @@ void GroupDriver::UpdateWatchdog() {
     const std::string key = config_.name + "/" + name;
     adapters::WatchdogClient* watchdog = c_.watchdog;
     auto status = std::make_shared<Status>();
+    auto ack = std::make_shared<WatchdogAck>();
+    m.watchdog_ack = ack;
     c_.watchdog_pool->Submit(
-        [watchdog, key, deadline, fence = *m.watchdog_fence, fence_timeout, status] {
+        [watchdog, key, deadline, fence = *m.watchdog_fence, fence_timeout, status, ack] {
           *status = deadline ? watchdog->Arm(key, fence, fence_timeout, *deadline)
                              : watchdog->Disarm(key);
+          ack->Set(*status);
         },
         [this, alive = std::weak_ptr<int>(alive_), key, status, armed = deadline.has_value()] {
           if (alive.expired() || status->ok()) return;
@@ -294,6 +319,15 @@ void GroupDriver::UpdateWatchdog() {
                                               " failed: " + status->ToString());
         });
   }
+}
+
+std::shared_ptr<WatchdogAck> GroupDriver::ArmBeforePromote(Local& m) {
+  if (!c_.watchdog || !m.watchdog_fence) return nullptr;
+  UpdateWatchdog();  // the lease was acquired since the last tick
+  if (m.watchdog_armed && m.watchdog_ack) return m.watchdog_ack;
+  auto none = std::make_shared<WatchdogAck>();
+  none->Set(Status::FailedPrecondition("no lease to arm the watchdog with"));
+  return none;
 }
 
 void GroupDriver::OnSchedulingGap(Duration gap, Instant now) {
@@ -489,32 +523,40 @@ void GroupDriver::Write(store::Txn txn, std::function<void(Result<store::TxnResp
 void GroupDriver::RunCommand(const failover::AdapterCommand& command) {
   Local& m = locals_.at(command.member);
   if (command.kind == CommandKind::kFollow) MeasureDivergence(command, m);
+  std::shared_ptr<WatchdogAck> armed;
+  if (command.kind == CommandKind::kPromote) armed = ArmBeforePromote(m);
   auto status = std::make_shared<Status>();
   std::weak_ptr<int> alive = alive_;
-  m.exec->Run([status, command](adapters::Adapter& a) { *status = CallAdapter(a, command); },
-              [this, alive, status, command] {
-                if (alive.expired()) return;
-                const Instant now = c_.loop.Now();
-                if (!status->ok()) {
-                  c_.logger.Log(LogLevel::kWarn,
-                                "failover " + config_.name + ": " + command.member + " " +
-                                    std::string(failover::CommandKindName(command.kind)) + ": " +
-                                    status->ToString());
-                }
-                agent_.OnCommandResult(command.id, *status, now);
-                Local& m = locals_.at(command.member);
-                // A member that could not follow (down) is measured again
-                // when the follow is retried: it may answer then.
-                if (command.kind == CommandKind::kFollow && !status->ok()) {
-                  m.divergence_measured = 0;
-                }
-                if (command.kind == CommandKind::kFence && m.release_after_fence) {
-                  failover::LeaseWork work = std::move(*m.release_after_fence);
-                  m.release_after_fence.reset();
-                  Release(work);
-                }
-                Pump();
-              });
+  // Waiting for the watchdog on the member's executor keeps its commands in
+  // order (a fence ordered meanwhile still runs after the promote).
+  m.exec->Run(
+      [status, command, armed](adapters::Adapter& a) {
+        const Status ready = armed ? armed->Wait(kWatchdogAnswer) : Status::Ok();
+        *status = ready.ok() ? CallAdapter(a, command)
+                             : ready.WithContext("watchdog not armed; not promoting");
+      },
+      [this, alive, status, command] {
+        if (alive.expired()) return;
+        const Instant now = c_.loop.Now();
+        if (!status->ok()) {
+          c_.logger.Log(LogLevel::kWarn, "failover " + config_.name + ": " + command.member + " " +
+                                             std::string(failover::CommandKindName(command.kind)) +
+                                             ": " + status->ToString());
+        }
+        agent_.OnCommandResult(command.id, *status, now);
+        Local& m = locals_.at(command.member);
+        // A member that could not follow (down) is measured again
+        // when the follow is retried: it may answer then.
+        if (command.kind == CommandKind::kFollow && !status->ok()) {
+          m.divergence_measured = 0;
+        }
+        if (command.kind == CommandKind::kFence && m.release_after_fence) {
+          failover::LeaseWork work = std::move(*m.release_after_fence);
+          m.release_after_fence.reset();
+          Release(work);
+        }
+        Pump();
+      });
 }
 
 void GroupDriver::MeasureDivergence(const failover::AdapterCommand& follow, Local& m) {

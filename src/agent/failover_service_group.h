@@ -29,10 +29,12 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -99,6 +101,21 @@ struct GroupView {
   std::deque<detect::Event> recent_events;                 // newest last
 };
 
+// The watchdog's answer to one arm or disarm request, awaited by a worker
+// thread (a promote waits for the arm of its lease). Thread-safe.
+class WatchdogAck {
+ public:
+  void Set(Status status);
+  // The answer, or Unavailable when none came within `limit` (the request
+  // may have been dropped with its pool at shutdown).
+  Status Wait(Duration limit);
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::optional<Status> status_;  // guarded by mu_
+};
+
 class GroupDriver {
  public:
   GroupDriver(GroupDriverContext context, GroupSetup setup);
@@ -145,8 +162,9 @@ class GroupDriver {
     bool gone = false;
     std::shared_ptr<std::atomic<bool>> cancel_gone = std::make_shared<std::atomic<bool>>(false);
     std::optional<adapters::ExecCommand> watchdog_fence;
-    std::optional<Instant> watchdog_armed;    // the deadline last handed to the watchdog
-    failover::Epoch divergence_measured = 0;  // the epoch of the last measurement
+    std::optional<Instant> watchdog_armed;      // the deadline last handed to the watchdog
+    std::shared_ptr<WatchdogAck> watchdog_ack;  // the answer to that request
+    failover::Epoch divergence_measured = 0;    // the epoch of the last measurement
   };
 
   // Store view.
@@ -170,6 +188,11 @@ class GroupDriver {
   // Arms the watchdog with each held lease's fence point (minus the fence
   // command's time), re-arms it after renewals, disarms it on release.
   void UpdateWatchdog();
+  // Promote only once the watchdog holds the lease's fence point: an agent
+  // paused right after the promote could not fence its member itself.
+  // Returns the answer the promote must wait for (null: no watchdog for
+  // this member).
+  std::shared_ptr<WatchdogAck> ArmBeforePromote(Local& m);
   // Writes this agent's view of each local member when the store differs.
   void WriteReports();
   void Write(store::Txn txn, std::function<void(Result<store::TxnResponse>)> done);

@@ -117,6 +117,7 @@ void Coordinator::Observe(const LeaseObserved& in, Instant now) {
       Emit(in.released ? "+lease-released" : "+lease-expired", lease_.held->member, now,
            {{"epoch", std::to_string(lease_.held->epoch)}});
     }
+    lease_.ended = lease_.held;
     lease_.held.reset();
     lease_.released = in.released;
     lease_.ended_at = now;

@@ -24,8 +24,10 @@
 //                         last position reports, and rank again
 //   kPromote              CAS primary=B, epoch=e+1 (lease key absent, or
 //                         taken when fenced by hook/pause)
-//   kWaitPromotion        B reports role primary at e+1; timeout => next candidate
-//   kReconfigureReplicas  the other live members report following B (or timeout)
+//   kWaitPromotion        B reports role primary at e+1; timeout, or B's lease
+//                         of e+1 ended (its agent stopped) => next candidate
+//   kReconfigureReplicas  the other live members (not the old primary, not a
+//                         failed candidate) report following B (or timeout)
 //   kDone                 CAS state=stable; close the timeline; => kNone
 // Abort is allowed only up to kWaitPromotion (BATON_CHECK); after the new
 // primary confirmed, the only way is forward.
@@ -185,8 +187,9 @@ class Coordinator {
   struct LeaseView {
     bool known = false;
     std::optional<LeaseRecord> held;
-    bool released = false;  // the last end was a release
-    Instant ended_at;       // when the coordinator saw it end
+    bool released = false;             // the last end was a release
+    Instant ended_at;                  // when the coordinator saw it end
+    std::optional<LeaseRecord> ended;  // the holder of the lease that ended last
   };
 
   // Observing half (coordinator.cc).

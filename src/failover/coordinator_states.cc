@@ -306,18 +306,28 @@ void Coordinator::OnWaitPromotion(Instant now) {
     Emit("+promoted-replica", candidate_, now, {{"epoch", std::to_string(group_.epoch)}});
     return Enter(FailoverState::kReconfigureReplicas, now);
   }
-  if (now - state_since_ <= Deadline(state_)) return;
-  Emit("-failover-promotion-timeout", candidate_, now);
+  // B took the lease of the new epoch and lost it before it reported: its
+  // agent stopped renewing (dead, paused, cut off) and cannot be waited for.
+  const bool lost = !lease_.held && lease_.ended && lease_.ended->member == candidate_ &&
+                    lease_.ended->epoch == group_.epoch;
+  if (lost) {
+    Emit("-failover-promotion-lease-lost", candidate_, now,
+         {{"epoch", std::to_string(group_.epoch)}});
+  } else if (now - state_since_ <= Deadline(state_)) {
+    return;
+  } else {
+    Emit("-failover-promotion-timeout", candidate_, now);
+  }
   tried_.insert(candidate_);
   take_lease_ = hook_ok_ = false;  // the failed candidate must now be fenced by its lease
   fence_id_.reset();
   Enter(FailoverState::kSelectCandidate, now);
 }
 
-// The old primary is not waited for: it is fenced or gone, and its agent
-// re-points it when it sees the new record.
+// The old primary and failed candidates are not waited for: they are fenced
+// or gone, and their agents re-point them when they see the new record.
 bool Coordinator::Settled(const MemberConfig& m) const {
-  if (m.name == candidate_ || m.name == original_primary_) return true;
+  if (m.name == candidate_ || m.name == original_primary_ || tried_.contains(m.name)) return true;
   const MemberRecord* r = Record(m.name);
   if (!r || r->health != detect::Health::kHealthy) return true;  // re-pointed when it returns
   return r->role == MemberRole::kReplica && r->following == candidate_;

@@ -80,6 +80,38 @@ TEST_F(CoordinatorTest, WithoutAHookAHeldLeaseAbortsAfterTheFenceTimeout) {
   EXPECT_EQ(c_.history().back().outcome, "-failover-abort-not-fenced");
 }
 
+TEST_F(CoordinatorTest, ACandidateThatLosesItsNewLeaseIsPassedOverAtOnce) {
+  c_.Step(LeaseObserved{std::nullopt, true}, At(100));
+  CoordinatorReady r = c_.TakeReady();
+  ASSERT_EQ(r.writes.size(), 1u);
+  ASSERT_EQ(r.writes[0].next.primary, "b");
+  c_.Step(CasResult{r.writes[0].id, true, 4}, At(150));
+  c_.Step(LeaseObserved{LeaseRecord{"b", "n2", 2}}, At(200));
+  EXPECT_EQ(c_.state(), FailoverState::kWaitPromotion);
+  // b's agent stopped before it reported the promotion: its lease expires.
+  c_.Step(LeaseObserved{}, At(3200));
+  c_.Tick(At(3300));
+  r = c_.TakeReady();
+  EXPECT_TRUE(Has(r.events, "-failover-promotion-lease-lost"));
+  EXPECT_FALSE(Has(r.events, "-failover-promotion-timeout"));
+  EXPECT_TRUE(r.writes.empty()) << "b may still write until the margin passed";
+  c_.Tick(At(4300));
+  r = c_.TakeReady();
+  ASSERT_EQ(r.writes.size(), 1u);
+  EXPECT_EQ(r.writes[0].next.primary, "c");
+  EXPECT_EQ(r.writes[0].next.epoch, 3u);
+  c_.Step(CasResult{r.writes[0].id, true, 5}, At(4350));
+  c_.Step(MemberObserved{[] {
+            MemberRecord m = Member("c", MemberRole::kPrimary);
+            m.epoch_seen = 3;
+            return m;
+          }()},
+          At(4400));
+  c_.Tick(At(4500));
+  // b (still reported healthy by its stopped agent) is not waited for.
+  EXPECT_TRUE(Has(c_.TakeReady().events, "+failover-state-done"));
+}
+
 class HookTest : public CoordinatorTest {
  protected:
   static GroupConfig WithHook() {

@@ -20,6 +20,7 @@ files and answers 69 (unavailable) when the service process is gone.
     fences its member before another is promoted; after SIGCONT the old
     agent re-points its member and never promotes it with the old epoch."""
 
+import datetime
 import json
 import os
 import signal
@@ -318,9 +319,28 @@ class GroupFailoverTest(h.ClusterTestCase):
         except OSError:
             return []
 
+    def watchdog_armed(self, member):
+        """Times (Unix seconds) the node's watchdog logged arming `member`."""
+        path = os.path.join(self.node_of(member).data_dir, "watchdog.log")
+        times = []
+        with open(path) as f:
+            for line in f:
+                if "armed member=svc/%s " % member in line:
+                    when = datetime.datetime.strptime(line.split()[0], "%Y-%m-%dT%H:%M:%S.%fZ")
+                    times.append(when.replace(tzinfo=datetime.timezone.utc).timestamp())
+        return times
+
+    def first_promoted(self):
+        """The first member whose service became primary, seen within a few
+        milliseconds of its promote hook writing the role."""
+        def promoted():
+            return next((m for m in self.procs if self.file(m, "role") == "primary"), None)
+        return h.wait_until(promoted, 30, interval=0.002, what="a first primary")
+
     def test_paused_primary_agent_is_fenced_by_the_watchdog_before_a_promotion(self):
-        g = self.wait_settled()
-        first, epoch = g["primary"], g["epoch"]
+        # Paused the moment its member turned writable: the watchdog must
+        # already hold the fence point then (armed before the promote).
+        first = self.first_promoted()
         agent = self.node_of(first)
         stopped = time.time()
         os.kill(agent.proc.pid, signal.SIGSTOP)
@@ -338,6 +358,12 @@ class GroupFailoverTest(h.ClusterTestCase):
                   % (fences[0] - stopped, promotes[0] - stopped))
             self.assertLess(fences[0], promotes[0])
             self.assertEqual(self.file(first, "role"), "fenced")
+            # The watchdog held the fence point before the member turned
+            # writable (the agent arms it before it runs the promote).
+            armed = self.watchdog_armed(first)
+            promoted = [float(l[0]) for l in self.hook_log(first) if l[1] == "promote"]
+            self.assertTrue(armed and promoted)
+            self.assertLessEqual(armed[0], promoted[0] + 0.001)
         finally:
             os.kill(agent.proc.pid, signal.SIGCONT)
         address = "127.0.0.1:%d" % self.port_of(g2["primary"])
