@@ -7,31 +7,115 @@ endpoint (group `cache`, redis adapter), then three Debian redis-sentinels
 (quorum 2, down-after-milliseconds 1000, failover-timeout --failover-timeout).
 A client (python3-redis's Sentinel class) writes sequenced keys, one at a
 time, finding the primary through the contender's Sentinel interface, and
-records the monotonic time of each acknowledgement. Faults:
+records the monotonic time of each acknowledgement. Node i (its
+redis-server, agent or sentinel) listens on and connects from 127.0.0.1i
+(11, 12, 13); the client connects from 127.0.0.1. Faults:
   a  kill -9 of the primary redis-server
   b  kill -9 of the primary's whole node (its agent or sentinel, then its
      redis-server, back to back)
-Per trial: write unavailability = first ack after the kill - last ack
-before (the longest pause in acks around the kill); acked writes lost = acknowledged keys the new primary lacks. Then a
-no-fault run of --nofault-seconds counts false failovers (config-epoch or
-primary changes). The killed processes are restarted (the server as a
-replica of the new primary) and the group is healthy again before the next
-trial. Everything started is ended by pid (scripts/redis_cluster.py).
+  c  a partition of --partition-seconds (6): a temporary nftables table
+     (inet baton_bench) drops every packet between the primary's node
+     address and the other nodes' addresses, both ways; the client still
+     reaches every node. The table is always deleted (finally, atexit,
+     SIGINT/SIGTERM/SIGHUP).
+  w  the same partition with a client that sends WAIT 1 after each SET (a
+     write counts only if WAIT returned >= 1); baton's group runs
+     `replication: semi-sync` (sync_acks 1) for it.
+Per trial: write unavailability = the longest pause in acks from 1 s before
+the fault on; acked writes lost = acknowledged keys the final primary
+lacks. Then a no-fault run of --nofault-seconds counts false failovers
+(config-epoch or primary changes). After each trial the group is healthy
+again (killed processes restarted, the server as a replica of the new
+primary) before the next. Everything started is ended by pid
+(scripts/redis_cluster.py).
 
     bench/sentinel_compare.py --baton build/release/apps/baton/baton [--trials 10]
-        [--nofault-seconds 60] [--quick] [--faults ab] [--contenders baton,sentinel]
+        [--partition-trials 5] [--nofault-seconds 60] [--quick] [--faults abcw]
+        [--contenders baton,sentinel]
 """
 
 import argparse
+import atexit
+import json
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
 import redis_cluster as rc  # noqa: E402
+
+HOSTS = ["127.0.0.11", "127.0.0.12", "127.0.0.13"]
+NFT_TABLE = "baton_bench"
+# Node i's processes also run in the cgroup v2 NODE_CGROUP/n<i+1>, so the
+# partition catches the connections they open from 127.0.0.1 (the agent's
+# HTTP client to the store leader, its probes of remote members).
+CGROUP2 = "/sys/fs/cgroup" if os.path.exists("/sys/fs/cgroup/cgroup.procs") \
+    else "/sys/fs/cgroup/unified"
+NODE_CGROUP = os.path.join(CGROUP2, NFT_TABLE)
+NFT_CGROUP = os.path.relpath(NODE_CGROUP, "/sys/fs/cgroup")  # nft names it from there
+
+
+def nft_delete():
+    """Removes the partition table if it exists (idempotent)."""
+    subprocess.run(["nft", "delete", "table", "inet", NFT_TABLE],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def nft_cut(p):
+    """Drops every packet between node p and the other nodes, both ways: by
+    address (127.0.0.1x, the source of redis-server, redis-sentinel and the
+    agents' peer links) and by the sender's cgroup. Loopback traffic passes
+    the output hook once, so one chain suffices."""
+    node, others = HOSTS[p], ", ".join(h for i, h in enumerate(HOSTS) if i != p)
+    cg = lambda i: '"%s/n%d"' % (NFT_CGROUP, i + 1)  # noqa: E731
+    rules = ["ip saddr %s ip daddr { %s } drop" % (node, others),
+             "ip saddr { %s } ip daddr %s drop" % (others, node),
+             "socket cgroupv2 level 2 %s ip daddr { %s } drop" % (cg(p), others)]
+    rules += ["socket cgroupv2 level 2 %s ip daddr %s drop" % (cg(i), node)
+              for i in range(3) if i != p]
+    text = ("table inet %s {\n chain out {\n  type filter hook output priority 0; "
+            "policy accept;\n  %s\n }\n}\n" % (NFT_TABLE, "\n  ".join(rules)))
+    subprocess.run(["nft", "-f", "-"], input=text.encode(), check=True)
+
+
+def start_in_node_cgroups(procs):
+    """Procs.start runs r<i>/n<i>/s<i> in node i's cgroup: the bench moves
+    itself there for the fork (children inherit it) and back."""
+    for i in range(3):
+        os.makedirs(os.path.join(NODE_CGROUP, "n%d" % (i + 1)), exist_ok=True)
+    start = procs.start
+
+    def move(cgroup):
+        with open(os.path.join(cgroup, "cgroup.procs"), "w") as f:
+            f.write(str(os.getpid()))
+
+    def start_in_cgroup(name, argv, log):
+        move(os.path.join(NODE_CGROUP, "n" + name[1:]))
+        try:
+            return start(name, argv, log)
+        finally:
+            move(CGROUP2)
+    procs.start = start_in_cgroup
+
+
+def remove_node_cgroups():
+    for i in range(3):
+        try:
+            os.rmdir(os.path.join(NODE_CGROUP, "n%d" % (i + 1)))
+        except OSError:
+            pass
+    try:
+        os.rmdir(NODE_CGROUP)
+    except OSError:
+        pass
+
+
+def on_signal(signum, _frame):
+    raise SystemExit("signal %d" % signum)  # unwinds through every finally
 
 
 def pct(xs, p):
@@ -110,7 +194,7 @@ def trial(con, fault, n):
     if fault == "b":  # the node's agent or sentinel first: it gets no chance to react
         c.procs.kill(con.node_proc(p))
     c.procs.kill("r%d" % (p + 1))
-    t_kill = time.monotonic()
+    t_kill, wall_kill = time.monotonic(), time.time()
     try:
         moved = rc.wait_until(lambda: c.discover() not in (None, p) and time.monotonic(), 60,
                               "a new primary", interval=0.01, show=False)
@@ -126,9 +210,71 @@ def trial(con, fault, n):
     c.start_redis(p, replica_of=new)
     if fault == "b":
         con.restart_node(p)
-    print("  %-8s (%s) trial %2d: r%d -> r%d  unavailable %6.0f ms  lost %d of %d acked"
-          % (con.kind, fault, n, p + 1, new + 1, gap, lost, total), flush=True)
+    print("  %-8s (%s) trial %2d: r%d -> r%d  unavailable %6.0f ms  lost %d of %d acked%s"
+          % (con.kind, fault, n, p + 1, new + 1, gap, lost, total,
+             timeline(con, wall_kill)), flush=True)
     return gap, lost
+
+
+def timeline(con, wall_fault):
+    """baton: the last failover's steps (`baton history`), ms after the fault."""
+    if con.kind != "baton":
+        return ""
+    try:
+        code, out = con.c.cli("history", rc.GROUP, "--json")
+        timelines = [h for h in json.loads(out)["history"] if "cause" in h] if code == 0 else []
+        t = timelines[-1] if timelines else None  # (the others: divergence records)
+    except (subprocess.TimeoutExpired, ValueError, KeyError) as e:
+        code, out, t = 1, str(e), None
+    if not t:
+        return "  (no history: %s)" % out.strip()[:80]
+    steps = t.get("steps_ms", {})
+    start = t["closed_at_unix_ms"] - steps.get("closed", 0) - wall_fault * 1000
+    return "  [%s: %s]" % (t.get("cause"), " ".join(
+        "%s %+.0f" % (k, start + steps[k]) for k in
+        ("detected", "fenced", "promoted", "routed", "closed") if k in steps))
+
+
+def trial_partition(con, fault, n, args):
+    c = con.c
+    p = rc.wait_until(con.ready, 90, "%s ready before trial %s%d" % (con.kind, fault, n)) - 1
+    wait = 1 if fault == "w" else 0
+    w = rc.Writer(c, "%s-%s%d" % (con.kind, fault, n), wait=wait).start()
+    rc.wait_until(lambda: len(w.acks) > 50, 20, "writes", show=False)
+    time.sleep(0.5)
+    e0 = c.config_epoch()
+    t_cut, wall_cut = time.monotonic(), time.time()
+    try:
+        nft_cut(p)
+        time.sleep(args.partition_seconds)
+    finally:
+        nft_delete()
+    t_heal = time.monotonic()
+    try:
+        rc.wait_until(con.ready, 90, "%s healed after trial %s%d" % (con.kind, fault, n),
+                      show=False)
+        t_ready = time.monotonic()
+        rc.wait_until(lambda: w.first_ack_after(t_ready), 30, "writes after the heal",
+                      show=False)
+        time.sleep(0.3)
+    finally:
+        w.stop()
+    new = c.discover()
+    last, first = w.outage(t_cut)
+    gap = (first - last) * 1000
+    lost_at = lost_times(w, c.redis(new, timeout=2), t_cut)
+    lost, total = len(lost_at), len(w.acks)
+    # The loss bound is time: a lost write was acked at most this long after the cut.
+    last_lost = lost_at[-1] if lost_at else 0
+    failovers = (c.config_epoch() or 0) - (e0 or 0)
+    print("  %-8s (%s) trial %2d: r%d -> r%d  unavailable %6.0f ms (%+.0f..%+.0f)  lost %d of %d "
+          "acked%s  failovers %d%s"
+          % (con.kind, fault, n, p + 1, new + 1, gap, (last - t_cut) * 1000,
+             (first - t_cut) * 1000, lost, total,
+             " (acked %+.0f..%+.0f ms after the cut)" % (lost_at[0], last_lost) if lost_at else "",
+             failovers,
+             timeline(con, wall_cut) if new != p else ""), flush=True)
+    return gap, lost, last_lost
 
 
 def nofault(con, seconds):
@@ -155,28 +301,65 @@ def nofault(con, seconds):
     return false
 
 
+def lost_times(w, r, t0):
+    """When (ms after t0) each acknowledged key the server `r` lacks was acked."""
+    acks = list(w.acks)
+    lost = []
+    for i in range(0, len(acks), 500):
+        chunk = acks[i:i + 500]
+        values = r.mget([k for _, k in chunk])
+        lost += [(a - t0) * 1000 for (a, _), v in zip(chunk, values) if v is None]
+    return lost
+
+
+def restart_agents_semisync(con):
+    """The baton group again, with `replication: semi-sync` (a fresh store)."""
+    c = con.c
+    rc.wait_until(con.ready, 60, "baton ready before the semi-sync restart")
+    for i in range(3):
+        c.procs.stop(con.node_proc(i), quiet=True)
+    shutil.rmtree(os.path.join(c.run, "data"), ignore_errors=True)
+    c.write_agent_configs(replication="semi-sync")
+    for i in range(3):
+        c.start_agent(i)
+    print("  baton    restarted with replication: semi-sync (sync_acks 1)", flush=True)
+
+
 def run_contender(c, kind, args, results):
     con = Contender(c, kind, args)
     primary = next(i for i in range(3) if c.redis_role(i) == "master")
+    if kind == "baton":
+        c.write_agent_configs()
+    else:  # Redis as Sentinel users run it: no min-replicas-to-write left by baton
+        for i in range(3):
+            c.redis(i).config_set("min-replicas-to-write", 0)
     for i in range(3):
         con.start_node(i, primary)
     print("\n== %s: three %s on loopback" % (kind, "agents" if kind == "baton" else "sentinels"))
     results[kind] = {"nofault": nofault(con, args.nofault_seconds)}
     for fault in args.faults:
-        gaps, losts = [], []
+        gaps, losts, bounds = [], [], []
+        if kind == "baton" and fault == "w":
+            restart_agents_semisync(con)
+            rc.wait_until(con.ready, 60, "baton ready (semi-sync)")
         e0 = c.config_epoch()
-        for n in range(1, args.trials + 1):
-            g, lost = trial(con, fault, n)
+        trials = args.trials if fault in "ab" else args.partition_trials
+        for n in range(1, trials + 1):
+            if fault in "ab":
+                g, lost = trial(con, fault, n)
+            else:
+                g, lost, bound = trial_partition(con, fault, n, args)
+                bounds.append(bound)
             gaps.append(g)
             losts.append(lost)
             time.sleep(args.settle if kind == "sentinel" else 0.5)
         rc.wait_until(con.ready, 60, "%s ready after the %s trials" % (kind, fault))
         # Failovers beyond one per trial: a new primary failed over again
         # with no fault injected.
-        extra = (c.config_epoch() or 0) - (e0 or 0) - args.trials
+        extra = (c.config_epoch() or 0) - (e0 or 0) - trials
         print("  %-8s (%s) config-epoch %s -> %s: %d failovers beyond one per trial"
               % (kind, fault, e0, c.config_epoch(), extra), flush=True)
-        results[kind][fault] = (gaps, losts, extra)
+        results[kind][fault] = (gaps, losts, extra, bounds)
     rc.wait_until(con.ready, 60, "%s ready before stopping" % kind)
     for i in range(3):
         c.procs.stop(con.node_proc(i), quiet=True)
@@ -189,7 +372,10 @@ def main():
     ap.add_argument("--trials", type=int, default=10)
     ap.add_argument("--nofault-seconds", type=float, default=60)
     ap.add_argument("--quick", action="store_true", help="3 trials, 15 s no-fault run")
-    ap.add_argument("--faults", default="ab")
+    ap.add_argument("--faults", default="abcw")
+    ap.add_argument("--partition-trials", type=int, default=5)
+    ap.add_argument("--keep", action="store_true", help="keep the run directory (logs)")
+    ap.add_argument("--partition-seconds", type=float, default=6)
     ap.add_argument("--contenders", default="baton,sentinel")
     ap.add_argument("--failover-timeout", type=int, default=2000,
                     help="Sentinel's failover-timeout, ms")
@@ -197,33 +383,40 @@ def main():
                     help="extra seconds between Sentinel trials")
     args = ap.parse_args()
     if args.quick:
-        args.trials, args.nofault_seconds = 3, 15
+        args.trials, args.partition_trials, args.nofault_seconds = 3, 2, 15
     baton = os.path.abspath(args.baton)
     run = tempfile.mkdtemp(prefix="sentinel-compare-")
-    c = rc.Cluster(run, baton)
+    c = rc.Cluster(run, baton, hosts=HOSTS)
+    start_in_node_cgroups(c.procs)
     results = {}
+    nft_delete()  # a table left by a run that was killed with SIGKILL
+    atexit.register(nft_delete)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_signal)
     try:
-        c.start_redis(0)
-        c.start_redis(1, replica_of=0)
-        c.start_redis(2, replica_of=0)
-        c.write_certs()
-        c.write_agent_configs()
+        c.prepare()
         os.chdir(run)
         for kind in args.contenders.split(","):
             run_contender(c, kind, args, results)
     finally:
+        nft_delete()
         c.procs.stop_all(quiet=True)
+        remove_node_cgroups()
     print("\n| contender | fault | trials | unavailable p50 | p99 | max | acked writes lost "
-          "(total) | extra failovers | false failovers (%.0f s, no fault) |"
-          % args.nofault_seconds)
-    print("|---|---|---|---|---|---|---|---|---|")
+          "(total) | last lost write acked (ms after the cut) | extra failovers "
+          "| false failovers (%.0f s, no fault) |" % args.nofault_seconds)
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for kind, r in results.items():
         for fault in args.faults:
-            gaps, losts, extra = r[fault]
-            print("| %s | %s | %d | %.0f ms | %.0f ms | %.0f ms | %d | %d | %d |"
+            gaps, losts, extra, bounds = r[fault]
+            per_ttl = "%.0f" % max(bounds) if bounds else "-"
+            print("| %s | %s | %d | %.0f ms | %.0f ms | %.0f ms | %d | %s | %d | %d |"
                   % (kind, fault, len(gaps), pct(gaps, 50), pct(gaps, 99), max(gaps),
-                     sum(losts), extra, r["nofault"]))
-    shutil.rmtree(run, ignore_errors=True)
+                     sum(losts), per_ttl, extra, r["nofault"]))
+    if args.keep:
+        print("logs kept in %s" % run)
+    else:
+        shutil.rmtree(run, ignore_errors=True)
 
 
 if __name__ == "__main__":

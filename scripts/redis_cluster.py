@@ -148,10 +148,12 @@ class Procs:
 
 
 class Cluster:
-    """The three redis-servers (r1..r3) and, on demand, agents or sentinels."""
+    """The three redis-servers (r1..r3) and, on demand, agents or sentinels.
+    Node i's processes listen on hosts[i] and connect from it (default: all
+    127.0.0.1; distinct loopback addresses let a packet filter cut a node)."""
 
-    def __init__(self, run, baton):
-        self.run, self.baton = run, baton
+    def __init__(self, run, baton, hosts=("127.0.0.1",) * 3):
+        self.run, self.baton, self.hosts = run, baton, list(hosts)
         self.procs = Procs(run)
         ports = free_ports(15)
         self.redis_ports = ports[0:3]
@@ -166,10 +168,11 @@ class Cluster:
         d = os.path.join(self.run, "r%d" % (i + 1))
         os.makedirs(d, exist_ok=True)
         argv = ["/usr/bin/redis-server", "--port", str(self.redis_ports[i]), "--bind",
-                "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", d,
+                self.hosts[i], "--bind-source-addr", self.hosts[i], "--save", "",
+                "--appendonly", "no", "--dir", d,
                 "--repl-diskless-sync-delay", "0", "--protected-mode", "no"]
         if replica_of is not None:
-            argv += ["--replicaof", "127.0.0.1", str(self.redis_ports[replica_of])]
+            argv += ["--replicaof", self.hosts[replica_of], str(self.redis_ports[replica_of])]
         self.procs.start("r%d" % (i + 1), argv, os.path.join(self.run, "r%d.log" % (i + 1)))
         wait_until(lambda: self.redis_role(i), 10, "redis-server r%d" % (i + 1), show=False)
 
@@ -183,7 +186,7 @@ class Cluster:
         self.write_agent_configs()
 
     def redis(self, i, timeout=0.5):
-        return redis.Redis(port=self.redis_ports[i], socket_timeout=timeout,
+        return redis.Redis(host=self.hosts[i], port=self.redis_ports[i], socket_timeout=timeout,
                            socket_connect_timeout=timeout)
 
     def redis_role(self, i):
@@ -200,26 +203,26 @@ class Cluster:
         os.makedirs(self.certs, exist_ok=True)
         subprocess.run([self.baton, "certs", "init", "--dir", self.certs], check=True,
                        stdout=subprocess.DEVNULL)
-        for n in NODES:
-            subprocess.run([self.baton, "certs", "issue", "--dir", self.certs, "--name", n],
-                           check=True, stdout=subprocess.DEVNULL)
+        for n, host in zip(NODES, self.hosts):
+            subprocess.run([self.baton, "certs", "issue", "--dir", self.certs, "--name", n,
+                            "--host", host], check=True, stdout=subprocess.DEVNULL)
         tok = os.path.join(self.certs, "admin.token")
         with open(tok, "w") as f:
             f.write(os.urandom(24).hex() + "\n")
         os.chmod(tok, 0o600)
 
-    def write_agent_configs(self, lease_ttl="2s"):
+    def write_agent_configs(self, lease_ttl="2s", replication="async", drift_margin="200ms"):
         for i, n in enumerate(NODES):
             lines = [
                 "# written by scripts/redis_cluster.py; every key: docs/configuration.md",
                 "node: { name: %s, id: %d }" % (n, i + 1),
                 "cluster: { name: demo }",
-                'listen: { peer: "127.0.0.1:%d", admin: "127.0.0.1:%d" }'
-                % (self.peer_ports[i], self.admin_ports[i]),
+                'listen: { peer: "%s:%d", admin: "%s:%d" }'
+                % (self.hosts[i], self.peer_ports[i], self.hosts[i], self.admin_ports[i]),
                 "peers:"]
             for j, m in enumerate(NODES):
-                lines.append('  - { name: %s, id: %d, address: "127.0.0.1:%d" }'
-                             % (m, j + 1, self.peer_ports[j]))
+                lines.append('  - { name: %s, id: %d, address: "%s:%d" }'
+                             % (m, j + 1, self.hosts[j], self.peer_ports[j]))
             lines += [
                 "data_dir: data/%s" % n,
                 "timing: { tick: 10ms, heartbeat: 50ms, election_timeout: 500ms, "
@@ -227,31 +230,31 @@ class Cluster:
                 "tls: { ca: certs/ca.pem, cert: certs/%s.pem, key: certs/%s.key }" % (n, n),
                 "admin: { token_file: certs/admin.token }",
                 "log: { level: info, format: text }",
-                "sentinel: { listen: 127.0.0.1:%d }" % self.endpoint_ports[i],
+                "sentinel: { listen: %s:%d }" % (self.hosts[i], self.endpoint_ports[i]),
                 "groups:",
                 "  - name: %s" % GROUP,
                 "    mode: active-passive",
-                "    replication: async",
+                "    replication: %s" % replication,
                 "    lease_ttl: %s" % lease_ttl,
-                "    drift_margin: 200ms",
+                "    drift_margin: %s" % drift_margin,
                 # Each agent runs the group's proxy on a port of its own; new
                 # connections wait for a primary while there is none.
-                "    proxy: { read_write: 127.0.0.1:%d, wait_for_primary: 5s, threads: 1 }"
-                % self.proxy_ports[i],
+                "    proxy: { read_write: %s:%d, wait_for_primary: 5s, threads: 1 }"
+                % (self.hosts[i], self.proxy_ports[i]),
                 "    members:"]
             for j in range(3):
                 port = self.redis_ports[j]
                 lines += [
                     "      - name: r%d" % (j + 1),
                     "        node: n%d" % (j + 1),
-                    "        address: 127.0.0.1:%d" % port,
+                    "        address: %s:%d" % (self.hosts[j], port),
                     "        adapter: { kind: redis }",
                     "        checks:",
                     # A crash is seen at once through the adapter's connection
                     # (WaitUntilGone), so the probe can be lenient: on a busy
                     # 2-core machine an 80 ms timeout flapped healthy replicas.
                     "          - { name: ping, kind: liveness, interval: 250ms, timeout: 200ms, "
-                    "fall: 2, redis: { host: 127.0.0.1, port: %d } }" % port]
+                    "fall: 2, redis: { host: %s, port: %d } }" % (self.hosts[j], port)]
             with open(os.path.join(self.run, n + ".yaml"), "w") as f:
                 f.write("\n".join(lines) + "\n")
 
@@ -262,7 +265,7 @@ class Cluster:
                          os.path.join(self.run, n + ".log"))
 
     def cli(self, *args, timeout=10):
-        eps = ",".join("127.0.0.1:%d" % p for p in self.admin_ports)
+        eps = ",".join("%s:%d" % hp for hp in zip(self.hosts, self.admin_ports))
         argv = [self.baton] + list(args) + ["--endpoint", eps, "--ca",
                                             os.path.join(self.certs, "ca.pem")]
         r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -275,23 +278,24 @@ class Cluster:
         os.makedirs(d, exist_ok=True)
         conf = os.path.join(d, "sentinel.conf")
         with open(conf, "w") as f:
-            f.write("port %d\nbind 127.0.0.1\nprotected-mode no\ndir %s\n"
-                    "sentinel monitor %s 127.0.0.1 %d 2\n"
+            f.write("port %d\nbind %s\nbind-source-addr %s\nprotected-mode no\ndir %s\n"
+                    "sentinel monitor %s %s %d 2\n"
                     "sentinel down-after-milliseconds %s %d\n"
                     "sentinel failover-timeout %s %d\n"
                     "sentinel parallel-syncs %s 2\n"
-                    % (self.endpoint_ports[i], d, GROUP, self.redis_ports[primary], GROUP,
+                    % (self.endpoint_ports[i], self.hosts[i], self.hosts[i], d, GROUP,
+                       self.hosts[primary], self.redis_ports[primary], GROUP,
                        down_after_ms, GROUP, failover_timeout_ms, GROUP))
         self.procs.start("s%d" % (i + 1), ["/usr/bin/redis-sentinel", conf],
                          os.path.join(self.run, "s%d.log" % (i + 1)))
 
     # ---- the Sentinel interface both contenders answer -----------------------
     def sentinel_client(self):
-        return redis.sentinel.Sentinel([("127.0.0.1", p) for p in self.endpoint_ports],
+        return redis.sentinel.Sentinel(list(zip(self.hosts, self.endpoint_ports)),
                                        socket_timeout=0.3, socket_connect_timeout=0.3)
 
     def endpoint(self, i):
-        return redis.Redis(port=self.endpoint_ports[i], socket_timeout=0.5,
+        return redis.Redis(host=self.hosts[i], port=self.endpoint_ports[i], socket_timeout=0.5,
                            socket_connect_timeout=0.5)
 
     def discover(self):
@@ -335,10 +339,13 @@ class Writer:
     """One client writing sequenced keys, one at a time, recording the
     monotonic time of every acknowledgement: through the Sentinel interface
     (redis-py's Sentinel class), or with `proxy_port` through one of baton's
-    proxy listeners (a plain client that reconnects after an error)."""
+    proxy listeners (a plain client that reconnects after an error). With
+    `wait` = N every SET is followed on the same connection by WAIT N
+    wait_ms, and the write counts as acknowledged only if WAIT returned >= N."""
 
-    def __init__(self, cluster, prefix, proxy_port=None):
+    def __init__(self, cluster, prefix, proxy_port=None, wait=0, wait_ms=500):
         self.cluster, self.prefix, self.proxy_port = cluster, prefix, proxy_port
+        self.wait, self.wait_ms = wait, wait_ms
         self.acks = []  # (monotonic, key)
         self.failures = 0
         self._stop = threading.Event()
@@ -363,13 +370,22 @@ class Writer:
             key = "%s:%08d" % (self.prefix, seq)
             while not self._stop.is_set():
                 try:
-                    if master.set(key, seq):
+                    if self._write(master, key, seq):
                         self.acks.append((time.monotonic(), key))
                         break
                 except (redis.exceptions.RedisError, OSError):
                     pass
                 self.failures += 1
                 time.sleep(0.002)
+
+    def _write(self, master, key, seq):
+        if not self.wait:
+            return master.set(key, seq)
+        p = master.pipeline(transaction=False)  # one connection for both
+        p.set(key, seq)
+        p.execute_command("WAIT", self.wait, self.wait_ms)
+        ok, replicas = p.execute()
+        return ok and replicas >= self.wait
 
     def stop(self):
         self._stop.set()
