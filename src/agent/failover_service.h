@@ -39,7 +39,10 @@ namespace baton::agent {
 struct FailoverServiceOptions {
   std::string node;  // this agent's node name (MemberConfig::node)
   std::vector<GroupSetup> groups;
-  Duration tick = Duration::Millis(100);
+  // How often the holders and the coordinator run (at most drift_margin / 2):
+  // a decision due at an instant (lease end + drift_margin) waits for the
+  // next tick, so this is added to a node failure's recovery time.
+  Duration tick = Duration::Millis(25);
   // How often each local member's adapter is asked for its state.
   Duration observe_interval = Duration::Millis(500);
   int worker_threads = 4;

@@ -3,7 +3,8 @@
 namespace baton::agent {
 namespace {
 
-constexpr Duration kLeaseCheckPeriod = Duration::Millis(50);
+// How late an expired lease may be revoked: part of a node failure's recovery.
+constexpr Duration kLeaseCheckPeriod = Duration::Millis(10);
 // Lease ids stay below 2^53 so JSON clients read them exactly.
 constexpr int64_t kMaxLeaseId = (int64_t{1} << 53) - 1;
 
