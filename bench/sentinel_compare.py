@@ -195,17 +195,7 @@ def trial(con, fault, n):
         c.procs.kill(con.node_proc(p))
     c.procs.kill("r%d" % (p + 1))
     t_kill, wall_kill = time.monotonic(), time.time()
-    try:
-        moved = rc.wait_until(lambda: c.discover() not in (None, p) and time.monotonic(), 60,
-                              "a new primary", interval=0.01, show=False)
-        rc.wait_until(lambda: w.first_ack_after(moved), 30, "a write on it", interval=0.01,
-                      show=False)
-        time.sleep(0.3)
-    finally:
-        w.stop()
-    new = c.discover()
-    last, first = w.outage(t_kill)
-    gap = (first - last) * 1000
+    new, gap = finish_trial(c, w, t_kill, lambda: c.discover() not in (None, p))
     lost, total = w.lost_on(c.redis(new, timeout=2), float("inf"))
     c.start_redis(p, replica_of=new)
     if fault == "b":
@@ -214,6 +204,21 @@ def trial(con, fault, n):
           % (con.kind, fault, n, p + 1, new + 1, gap, lost, total,
              timeline(con, wall_kill)), flush=True)
     return gap, lost
+
+
+def finish_trial(c, w, t_fault, recovered):
+    """Waits until recovered() and a write acknowledged after that, stops the
+    writer: (the primary's index, the write unavailability in ms)."""
+    try:
+        t = rc.wait_until(lambda: recovered() and time.monotonic(), 90, "recovery",
+                          interval=0.01, show=False)
+        rc.wait_until(lambda: w.first_ack_after(t), 30, "a write after it", interval=0.01,
+                      show=False)
+        time.sleep(0.3)
+    finally:
+        w.stop()
+    last, first = w.outage(t_fault)
+    return c.discover(), (first - last) * 1000
 
 
 def timeline(con, wall_fault):
@@ -250,18 +255,8 @@ def trial_partition(con, fault, n, args):
     finally:
         nft_delete()
     t_heal = time.monotonic()
-    try:
-        rc.wait_until(con.ready, 90, "%s healed after trial %s%d" % (con.kind, fault, n),
-                      show=False)
-        t_ready = time.monotonic()
-        rc.wait_until(lambda: w.first_ack_after(t_ready), 30, "writes after the heal",
-                      show=False)
-        time.sleep(0.3)
-    finally:
-        w.stop()
-    new = c.discover()
+    new, gap = finish_trial(c, w, t_cut, con.ready)
     last, first = w.outage(t_cut)
-    gap = (first - last) * 1000
     lost_at = lost_times(w, c.redis(new, timeout=2), t_cut)
     lost, total = len(lost_at), len(w.acks)
     # The loss bound is time: a lost write was acked at most this long after the cut.
