@@ -3,13 +3,19 @@
 Three agents, three real redis-servers (one per node, Debian's), a `cache`
 group with the redis adapter and every agent serving `sentinel.listen`. A
 Sentinel-aware client (python3-redis's Sentinel class) finds the primary
-through the endpoints and writes; kill -9 of the primary redis-server; the
-client writes again on the new primary, a subscriber got +switch-master, and
-every endpoint names the new primary. Prints the client-observed gap and the
-acknowledged writes the new primary lacks.
+through the endpoints and writes.
+  - kill -9 of the primary redis-server: the client writes again on the new
+    primary, a subscriber got +switch-master, every endpoint names the new
+    primary, and the former primary comes back as its replica with its
+    divergence in `baton history`. Prints the client-observed gap and the
+    acknowledged writes the new primary lacks.
+  - `baton switchover` while the client writes: no acknowledged write lost.
+  - SIGSTOP of the primary's agent (semi-sync group, watchdog_fence): the
+    primary refuses writes before any other member is promoted.
 """
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -29,16 +35,21 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cluster as h  # noqa: E402
 
 
-def group_yaml(sentinel_port, redis_ports):
+FENCE = "2147483647"  # min-replicas-to-write no server satisfies (the adapter's fence)
+
+
+def group_yaml(sentinel_port, redis_ports, replication="async", watchdog_fence=False):
     lines = ["sentinel:", "  listen: 127.0.0.1:%d" % sentinel_port,
              "groups:", "  - name: cache", "    mode: active-passive",
-             "    replication: async", "    lease_ttl: 2s", "    drift_margin: 200ms",
+             "    replication: %s" % replication, "    lease_ttl: 2s", "    drift_margin: 200ms",
              "    members:"]
     for i, port in enumerate(redis_ports, start=1):
+        fence = (', watchdog_fence: "redis-cli -p %d CONFIG SET min-replicas-to-write %s"'
+                 % (port, FENCE)) if watchdog_fence else ""
         lines += ["      - name: r%d" % i,
                   "        node: n%d" % i,
                   "        address: 127.0.0.1:%d" % port,
-                  "        adapter: { kind: redis }",
+                  "        adapter: { kind: redis%s }" % fence,
                   "        checks:",
                   "          - { name: ping, kind: liveness, interval: 100ms, timeout: 80ms, "
                   "fall: 2, redis: { host: 127.0.0.1, port: %d } }" % port]
@@ -61,35 +72,63 @@ class RedisSentinel(h.ClusterTestCase):
         self.addCleanup(stop)
         return proc
 
-    def test_kill_primary_clients_follow_through_the_endpoint(self):
+    def start_group(self, **yaml):
+        """Three redis-servers (the first primary) and three agents; returns
+        the primary's (host, port) once the endpoint names it and a write
+        through master_for succeeded. Sets self.c, servers, sentinel_ports,
+        client, master."""
         if shutil.which("redis-server") is None:
             self.skipTest("redis-server not installed")
-        c = self.make_cluster(3, tls=False)
+        c = self.c = self.make_cluster(3, tls=False)
         redis_ports = [h.free_port() for _ in range(3)]
-        servers = {}
+        self.servers = {}
         for i, port in enumerate(redis_ports):
-            servers[port] = self.start_redis(c.root, port, None if i == 0 else redis_ports[0])
-        sentinel_ports = []
+            self.servers[port] = self.start_redis(c.root, port,
+                                                  None if i == 0 else redis_ports[0])
+        self.sentinel_ports = []
         for n in c.nodes:
-            sentinel_ports.append(h.free_port())
+            self.sentinel_ports.append(h.free_port())
             with open(n.config_path, "a") as f:
-                f.write(group_yaml(sentinel_ports[-1], redis_ports))
+                f.write(group_yaml(self.sentinel_ports[-1], redis_ports, **yaml))
         c.start()
         c.leader(timeout=30)
 
-        sentinels = [("127.0.0.1", p) for p in sentinel_ports]
-        client = redis.sentinel.Sentinel(sentinels, socket_timeout=0.5)
+        sentinels = [("127.0.0.1", p) for p in self.sentinel_ports]
+        self.client = redis.sentinel.Sentinel(sentinels, socket_timeout=0.5)
 
         def discovered():
             try:
-                return client.discover_master("cache")
+                return self.client.discover_master("cache")
             except redis.sentinel.MasterNotFoundError:
                 return None
         old = h.wait_until(discovered, 30, interval=0.1, what="a primary through the endpoint")
         h.log("primary through the endpoint: %s:%d" % old)
-        master = client.master_for("cache", socket_timeout=0.5)
-        h.wait_until(lambda: self.try_set(master, "warmup"), 20, interval=0.1,
+        self.master = self.client.master_for("cache", socket_timeout=0.5)
+        h.wait_until(lambda: self.try_set(self.master, "warmup"), 20, interval=0.1,
                      what="a write through master_for")
+        return old
+
+    def baton(self, *args, timeout=60):
+        endpoints = ",".join(n.admin_address for n in self.c.running())
+        return subprocess.run([h.BATON] + list(args) + ["--endpoint", endpoints, "--token",
+                                                        self.c.token],
+                              capture_output=True, text=True, timeout=timeout)
+
+    def wait_divergence_reported(self, member, new_primary):
+        """`baton history cache` has the former primary's divergence record."""
+        pattern = r"epoch \d+  %s followed %s  divergence fork at \d+, \d+ bytes" % (
+            member, new_primary)
+
+        def reported():
+            r = self.baton("history", "cache")
+            return r.returncode == 0 and re.search(pattern, r.stdout) and r.stdout
+        out = h.wait_until(reported, 20, interval=0.2, what="%s's divergence" % member)
+        h.log(re.search(pattern + ".*", out).group(0))
+
+    def test_kill_primary_clients_follow_through_the_endpoint(self):
+        old = self.start_group()
+        servers, sentinel_ports, master, c = (self.servers, self.sentinel_ports, self.master,
+                                              self.c)
 
         subscriber = redis.Redis(port=sentinel_ports[1], socket_timeout=10).pubsub()
         subscriber.subscribe("+switch-master")
@@ -163,6 +202,93 @@ class RedisSentinel(h.ClusterTestCase):
             return role[0] == b"slave" and int(role[2]) == new[1]
         h.wait_until(following_new, 20, interval=0.1, what="the former primary following")
         h.log("the former primary replicates from the new one")
+        names = {port: "r%d" % i for i, port in enumerate(servers, start=1)}
+        self.wait_divergence_reported(names[old[1]], names[new[1]])
+
+    def write_loop(self, acked, stop, pause=0.002):
+        """Writes k000001, k000002, ... through master_for; records acks."""
+        i = 0
+        while not stop.is_set():
+            i += 1
+            if self.try_set(self.master, "k%06d" % i):
+                acked.append((time.monotonic(), "k%06d" % i))
+            time.sleep(pause)
+
+    def test_switchover_loses_no_write(self):
+        old = self.start_group()
+        names = {port: "r%d" % i for i, port in enumerate(self.servers, start=1)}
+        target = next(n for p, n in names.items() if p != old[1])
+        acked, stop = [], threading.Event()
+        writer = threading.Thread(target=self.write_loop, args=(acked, stop), daemon=True)
+        writer.start()
+        time.sleep(0.5)
+        started = time.monotonic()
+        r = self.baton("switchover", "cache", "--to", target, "--wait", "30s")
+        h.log(r.stdout.strip())
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        new_port = next(p for p, n in names.items() if n == target)
+        h.wait_until(lambda: any(t > time.monotonic() - 0.2 for t, _ in acked) and
+                     self.client.discover_master("cache")[1] == new_port, 20, interval=0.05,
+                     what="writes on %s" % target)
+        time.sleep(0.3)
+        stop.set()
+        writer.join(timeout=10)
+        direct = redis.Redis(port=new_port, socket_timeout=2)
+        self.assertEqual(direct.execute_command("ROLE")[0], b"master")
+        keys = [k for _, k in acked]
+        lost = [k for k, v in zip(keys, direct.mget(keys)) if v is None]
+        after = sum(1 for t, _ in acked if t > started)
+        h.log("switchover to %s: %d writes acknowledged (%d after it began), %d lost"
+              % (target, len(acked), after, len(lost)))
+        self.assertGreater(after, 0)
+        self.assertEqual(lost, [])
+        self.wait_divergence_reported(names[old[1]], target)
+
+    def test_sigstopped_primary_agent_is_fenced_before_another_is_promoted(self):
+        old = self.start_group(replication="semi-sync", watchdog_fence=True)
+        names = {port: "r%d" % i for i, port in enumerate(self.servers, start=1)}
+        agent = self.c.nodes[int(names[old[1]][1:]) - 1]
+        primary = redis.Redis(port=old[1], socket_timeout=0.5)
+        others = [redis.Redis(port=p, socket_timeout=0.5) for p in self.servers if p != old[1]]
+        self.assertEqual(primary.config_get("min-replicas-to-write")["min-replicas-to-write"],
+                         "1", "semi-sync (sync_acks 1) sets it on the primary")
+        stopped = time.monotonic()
+        os.kill(agent.proc.pid, signal.SIGSTOP)
+        try:
+            fenced = promoted = None
+            deadline = stopped + 30
+            while (fenced is None or promoted is None) and time.monotonic() < deadline:
+                now = time.monotonic()
+                if fenced is None:
+                    try:
+                        primary.set("probe", 1)
+                    except redis.exceptions.ResponseError as e:
+                        if "NOREPLICAS" in str(e):
+                            fenced = now
+                if promoted is None:
+                    for r in others:
+                        try:
+                            if r.execute_command("ROLE")[0] == b"master":
+                                promoted = now
+                        except redis.exceptions.RedisError:
+                            pass
+                time.sleep(0.005)
+            self.assertIsNotNone(fenced, "the stopped agent's primary never refused writes")
+            self.assertIsNotNone(promoted, "no member was promoted")
+            h.log("primary refused writes %.0f ms, another promoted %.0f ms after SIGSTOP"
+                  % ((fenced - stopped) * 1000, (promoted - stopped) * 1000))
+            self.assertLess(fenced, promoted)
+        finally:
+            os.kill(agent.proc.pid, signal.SIGCONT)
+        new = h.wait_until(lambda: self.client.discover_master("cache") != old and
+                           self.client.discover_master("cache"), 20, interval=0.1,
+                           what="the endpoint naming the new primary")
+
+        def following_new():
+            role = primary.execute_command("ROLE")
+            return role[0] == b"slave" and int(role[2]) == new[1]
+        h.wait_until(following_new, 20, interval=0.1, what="the former primary following")
+        self.wait_divergence_reported(names[old[1]], names[new[1]])
 
     @staticmethod
     def try_set(master, key):
