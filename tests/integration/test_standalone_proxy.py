@@ -8,7 +8,8 @@ three real redis-servers.
   is cut, and its reconnect lands on the new primary;
 - with the first agent the proxy lists killed, a switchover still reaches
   both proxies (the watch moves on to the next agent);
-- each proxy's /metrics shows its connections and routing changes.
+- each proxy's /metrics shows its connections and routing changes;
+- with every agent down the proxies keep leading to the last primary.
 """
 
 import os
@@ -191,6 +192,21 @@ class StandaloneProxy(h.ClusterTestCase):
         series = h.wait_until(metrics, 10, interval=0.2, what="routing changes in /metrics")
         self.assertGreaterEqual(float(series['baton_proxy_connections_total{group="cache"}']), 5)
         self.assertIsNone(proxy_a.poll())
+
+        # No store at all (every agent killed): the proxies keep routing by
+        # the last topology the store gave, and count the failed reads.
+        for n in agents_a[1:]:
+            n.kill()
+
+        def topology_errors():
+            text = h.http_request("127.0.0.1:%d" % ports["a_admin"], "GET", "/metrics").text
+            line = [x for x in text.splitlines()
+                    if x.startswith("baton_proxy_topology_errors_total")]
+            return line and float(line[0].split()[-1]) >= 1
+        h.wait_until(topology_errors, 15, interval=0.2, what="topology errors counted")
+        self.assertEqual(port_of(through(ports["a_rw"])), third)
+        self.assertEqual(port_of(through(ports["b_rw"])), third)
+        h.log("with every agent down both proxies still lead to %d" % third)
 
 
 if __name__ == "__main__":
