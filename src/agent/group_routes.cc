@@ -27,6 +27,7 @@ json GroupJson(const GroupDriver& driver, Instant now) {
       member["role"] = failover::MemberRoleName(r.role);
       member["health"] = detect::HealthName(r.health);
       member["position"] = r.position;
+      member["acked_position"] = r.acked_position;
       member["epoch_seen"] = r.epoch_seen;
       member["following"] = r.following;
       member["observed_down_by"] = r.observed_down_by;

@@ -252,6 +252,26 @@ class RedisSentinel(h.ClusterTestCase):
         others = [redis.Redis(port=p, socket_timeout=0.5) for p in self.servers if p != old[1]]
         self.assertEqual(primary.config_get("min-replicas-to-write")["min-replicas-to-write"],
                          "1", "semi-sync (sync_acks 1) sets it on the primary")
+        # A write one replica confirmed (WAIT 1) reaches the store as the
+        # primary's acknowledged position, which bounds the next promotion.
+        pipe = primary.pipeline(transaction=False)
+        pipe.set("acked", 1)
+        pipe.info("replication")
+        pipe.execute_command("WAIT", 1, 5000)
+        _, info, replicas = pipe.execute()
+        self.assertGreaterEqual(replicas, 1)
+        written = info["master_repl_offset"]
+
+        def acked_position():
+            for n in self.c.running():
+                r = n.request("GET", "/v1/groups/cache", timeout=2.0)
+                if r.status == 200:
+                    m = next(m for m in r.json()["members"] if m["name"] == names[old[1]])
+                    return m.get("acked_position", 0) >= written and m["acked_position"]
+            return None
+        h.log("acknowledged position in the store: %d (write at %d)"
+              % (h.wait_until(acked_position, 10, interval=0.1, what="acked_position"),
+                 written))
         stopped = time.monotonic()
         os.kill(agent.proc.pid, signal.SIGSTOP)
         try:
