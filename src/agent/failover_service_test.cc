@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <mutex>
 
 #include "agent/test_cluster.h"
@@ -548,8 +549,10 @@ TEST(RemoteChecksFromConfigTest, PicksANetworkProbePerRemoteMember) {
 // and renewing the lease; the replicas' agents write observed_down_by.
 class FailoverServiceOdownTest : public FailoverServiceTest {
  protected:
-  FailoverServiceOdownTest() : FailoverServiceTest(false) {
-    config_.fencing_hook = true;
+  // `hook`: the group has a fencing hook (STONITH), else the coordinator
+  // asks the primary's agent to step down.
+  explicit FailoverServiceOdownTest(bool hook = true) : FailoverServiceTest(false) {
+    config_.fencing_hook = hook;
     for (int o = 0; o < 3; ++o) {
       std::vector<RemoteCheck> checks;
       for (int m = 0; m < 3; ++m) {
@@ -567,12 +570,13 @@ class FailoverServiceOdownTest : public FailoverServiceTest {
         checks.push_back(check);
       }
       // STONITH: the hook powers the member off.
-      StartAgent(o, std::move(checks), [this](const failover::FenceOrder& order, Instant) {
+      FenceHook stonith = [this](const failover::FenceOrder& order, Instant) {
         services_[Index(order.member)]->SetUp(false);
         std::lock_guard lock(fenced_mu_);
         fenced_.push_back(order.member);
         return Status::Ok();
-      });
+      };
+      StartAgent(o, std::move(checks), hook ? stonith : nullptr);
     }
   }
   // The member record as the store leader holds it.
@@ -640,6 +644,37 @@ TEST_F(FailoverServiceOdownTest, OneObserverIsNotEnoughAMajorityFailsOver) {
   EXPECT_EQ(Writers(), 1);
   std::lock_guard lock(fenced_mu_);
   EXPECT_NE(std::find(fenced_.begin(), fenced_.end(), first), fenced_.end());
+}
+
+class FailoverServiceStepDownTest : public FailoverServiceOdownTest {
+ protected:
+  FailoverServiceStepDownTest() : FailoverServiceOdownTest(false) {}
+};
+
+// No hook: ODOWN while the primary's agent renews used to wait timeouts.fence
+// and abort. The coordinator asks that agent to step down; it fences its
+// member and releases the lease, and a replica is promoted.
+TEST_F(FailoverServiceStepDownTest, OdownWithoutAHookMakesThePrimaryStepDown) {
+  const std::string first = WaitForFirstPrimary();
+  ASSERT_FALSE(first.empty()) << Describe();
+  const int p = Index(first);
+  const int a = (p + 1) % 3;
+  const int b = (p + 2) % 3;
+  const Instant cut = cluster_.loop().Now();
+  Cut(a, p);
+  Cut(b, p);
+  const std::string second = WaitForPrimaryOtherThan(first, a);
+  ASSERT_FALSE(second.empty()) << Describe(a);
+  const Duration took = cluster_.loop().Now() - cut;
+  EXPECT_TRUE(CoordinatorSaid("+odown")) << Describe(a);
+  EXPECT_TRUE(CoordinatorSaid("+step-down-requested")) << Describe(a);
+  EXPECT_FALSE(CoordinatorSaid("-failover-abort-not-fenced")) << Describe(a);
+  EXPECT_EQ(Group(a)->epoch, 2u);
+  EXPECT_EQ(Group(a)->step_down, 0u);
+  EXPECT_EQ(Writers(), 1);
+  EXPECT_LT(took, config_.timeouts.fence) << took.ToString();
+  std::printf("odown without a hook: new primary %s after %s\n", second.c_str(),
+              took.ToString().c_str());
 }
 
 // A store leader that takes over after the lease is already gone must rank

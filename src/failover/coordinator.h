@@ -244,6 +244,7 @@ class Coordinator {
   std::optional<std::string> FencedBy(Instant now) const;
   // Sync modes, not yet ranked after the fence settled (see OnFenceOld).
   bool SettleBeforeRanking() const;
+  void RequestStepDown(Instant now);
   bool Settled(const MemberConfig& member) const;
   void WriteGroup(const GroupRecord& next, LeaseRule rule, bool tracked);
   // The outcome of the tracked write, once; nullopt while it is pending.

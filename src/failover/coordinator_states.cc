@@ -241,6 +241,10 @@ std::optional<std::string> Coordinator::FencedBy(Instant now) const {
 }
 
 void Coordinator::OnFenceOld(Instant now) {
+  // A step-down request in flight: its answer must not be taken for the
+  // promotion's (the only CAS this state writes).
+  if (cas_id_ && now - state_since_ <= Deadline(state_)) return;
+  TakeCasOutcome();
   if (const std::optional<std::string> how = FencedBy(now)) {
     if (!current_->fenced) current_->fenced = now;
     // Sync / semi-sync: the candidate was ranked on positions reported before
@@ -262,6 +266,7 @@ void Coordinator::OnFenceOld(Instant now) {
   current_->fenced.reset();
   ranked_after_fence_ = false;
   const bool held = lease_.held.has_value();
+  if (!config_.fencing_hook && held) RequestStepDown(now);
   if (config_.fencing_hook && held && !fence_id_ && !group_.primary.empty()) {
     const MemberConfig* old = config_.FindMember(group_.primary);
     fence_id_ = next_id_++;
@@ -272,6 +277,18 @@ void Coordinator::OnFenceOld(Instant now) {
   if (now - state_since_ > Deadline(state_)) {
     Abort("-failover-abort-not-fenced", held ? "lease still held" : "lease margin", now);
   }
+}
+
+// ODOWN while the old primary's agent still renews, and no hook to fence it:
+// ask that agent (through the group record, at this epoch) to fence its
+// member and release the lease. A lost CAS is retried at the next tick.
+void Coordinator::RequestStepDown(Instant now) {
+  if (current_->cause != "odown" || group_.step_down == group_.epoch || cas_id_) return;
+  if (lease_.held->epoch != group_.epoch || lease_.held->member != group_.primary) return;
+  GroupRecord next = group_;
+  next.step_down = group_.epoch;
+  WriteGroup(next, LeaseRule::kKeep, true);
+  Emit("+step-down-requested", group_.primary, now, {{"epoch", std::to_string(group_.epoch)}});
 }
 
 bool Coordinator::SettleBeforeRanking() const {
@@ -285,6 +302,7 @@ void Coordinator::OnPromote(Instant now) {
     next.primary = candidate_;
     next.state = GroupState::kFailover;
     next.switchover_target.clear();
+    next.step_down = 0;
     next.reason = current_->cause;
     const bool take = take_lease_ || hook_ok_;
     return WriteGroup(next, take ? LeaseRule::kTake : LeaseRule::kRequireAbsent, true);

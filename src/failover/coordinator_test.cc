@@ -66,7 +66,8 @@ TEST_F(CoordinatorTest, OdownNeedsAMajorityWithReplicaSideEvidence) {
   EXPECT_TRUE(Has(r.events, "+odown"));
   EXPECT_TRUE(Has(r.events, "+try-failover"));
   EXPECT_EQ(c_.state(), FailoverState::kFenceOld) << "b selected; the lease is still held";
-  EXPECT_TRUE(r.writes.empty()) << "no promotion while a holds the lease";
+  ASSERT_EQ(r.writes.size(), 1u) << "no promotion while a holds the lease";
+  EXPECT_EQ(r.writes[0].next.epoch, 1u) << "only a step-down request";
 }
 
 TEST_F(CoordinatorTest, WithoutAHookAHeldLeaseAbortsAfterTheFenceTimeout) {
@@ -110,6 +111,34 @@ TEST_F(CoordinatorTest, ACandidateThatLosesItsNewLeaseIsPassedOverAtOnce) {
   c_.Tick(At(4500));
   // b (still reported healthy by its stopped agent) is not waited for.
   EXPECT_TRUE(Has(c_.TakeReady().events, "+failover-state-done"));
+}
+
+TEST_F(CoordinatorTest, OdownWithTheLeaseHeldAsksThePrimaryToStepDown) {
+  ReportDown({"n2", "n3"}, At(0));
+  CoordinatorReady r = c_.TakeReady();
+  EXPECT_TRUE(Has(r.events, "+step-down-requested"));
+  ASSERT_EQ(r.writes.size(), 1u);
+  EXPECT_EQ(r.writes[0].next.step_down, 1u);
+  EXPECT_EQ(r.writes[0].next.epoch, 1u);
+  EXPECT_EQ(r.writes[0].next.primary, "a");
+  EXPECT_EQ(r.writes[0].txn, GroupCas("cache", 3, r.writes[0].next, LeaseRule::kKeep));
+  c_.Step(CasResult{r.writes[0].id, true, 4}, At(50));
+  c_.Tick(At(100));
+  EXPECT_TRUE(c_.TakeReady().writes.empty()) << "asked once; a still holds the lease";
+  // a's agent fenced its member and released the lease.
+  c_.Step(LeaseObserved{std::nullopt, true}, At(400));
+  r = c_.TakeReady();
+  EXPECT_TRUE(Has(r.events, "+fenced"));
+  ASSERT_EQ(r.writes.size(), 1u);
+  EXPECT_EQ(r.writes[0].next.primary, "b");
+  EXPECT_EQ(r.writes[0].next.epoch, 2u);
+  EXPECT_EQ(r.writes[0].next.step_down, 0u) << "the request ends with its epoch";
+  EXPECT_EQ(r.writes[0].txn, GroupCas("cache", 4, r.writes[0].next, LeaseRule::kRequireAbsent));
+}
+
+TEST_F(CoordinatorTest, ALeaseExpiryAsksNoStepDown) {
+  c_.Step(LeaseObserved{}, At(1000));
+  EXPECT_FALSE(Has(c_.TakeReady().events, "+step-down-requested"));
 }
 
 class HookTest : public CoordinatorTest {

@@ -61,7 +61,13 @@ void MemberAgent::OnGroupRecord(const GroupRecord& record, store::Revision revis
   group_ = record;
   group_revision_ = revision;
   group_seen_ = true;
-  for (auto& [name, m] : members_) Reconcile(m, now);
+  for (auto& [name, m] : members_) {
+    if (record.step_down != 0 && record.step_down == record.epoch && record.primary == name &&
+        m.holder->epoch() == record.epoch) {
+      m.holder->StepDown(now);  // orders the fence and the release through Drain
+    }
+    Reconcile(m, now);
+  }
 }
 
 void MemberAgent::OnMemberStatus(const std::string& member, detect::Health health,

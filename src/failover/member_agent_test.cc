@@ -66,6 +66,32 @@ TEST_F(MemberAgentTest, PromotesOnlyAfterTheLeaseIsHeld) {
   EXPECT_TRUE(agent_.MayWrite("b", At(130)));
 }
 
+TEST_F(MemberAgentTest, AStepDownRequestFencesTheMemberThenReleasesTheLease) {
+  agent_.OnGroupRecord(Record(2, "b"), 7, At(100));
+  Settle(At(100));
+  ASSERT_EQ(agent_.record("b").role, MemberRole::kPrimary);
+  GroupRecord down = Record(2, "b");
+  down.step_down = 1;  // another epoch's request: not for this lease
+  agent_.OnGroupRecord(down, 8, At(200));
+  EXPECT_TRUE(Settle(At(200)).commands.empty());
+  down.step_down = 2;
+  agent_.OnGroupRecord(down, 9, At(300));
+  AgentReady r = agent_.TakeReady();
+  ASSERT_EQ(r.commands.size(), 1u);
+  EXPECT_EQ(r.commands[0].kind, CommandKind::kFence);
+  ASSERT_EQ(r.lease_work.size(), 1u);
+  EXPECT_EQ(r.lease_work[0].op.kind, LeaseOpKind::kRelease);
+  EXPECT_FALSE(agent_.MayWrite("b", At(300)));
+  agent_.OnCommandResult(r.commands[0].id, Status(), At(310));
+  agent_.OnLeaseResult("b", r.lease_work[0].op.id, Status(), At(320));
+  EXPECT_EQ(agent_.record("b").role, MemberRole::kFenced);
+  // The same record again: no new lease, no promote.
+  agent_.OnGroupRecord(down, 9, At(400));
+  const AgentReady again = Settle(At(400));
+  EXPECT_TRUE(again.commands.empty());
+  EXPECT_TRUE(again.lease_work.empty());
+}
+
 TEST_F(MemberAgentTest, IgnoresGroupRecordsOlderThanTheHighestEpochSeen) {
   agent_.OnGroupRecord(Record(5, "a"), 9, At(100));
   Settle(At(100));

@@ -86,6 +86,12 @@ void PrimaryLeaseHolder::Resign(Instant now) {
   }
 }
 
+void PrimaryLeaseHolder::StepDown(Instant now) {
+  if (state_ == HolderState::kAcquiring || state_ == HolderState::kHolding) {
+    Fence("step-down-requested", true, now);
+  }
+}
+
 void PrimaryLeaseHolder::Tick(Instant now) {
   if (DetectPause(now)) return;
   last_tick_ = now;

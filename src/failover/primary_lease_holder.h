@@ -84,6 +84,10 @@ class PrimaryLeaseHolder {
   void OnMemberFailed(Instant now);
   // The group moved on (another member is primary): fence and release.
   void Resign(Instant now);
+  // The coordinator asked this epoch's primary to step down (a majority of
+  // agents sees its member down while this agent renews): fence and
+  // release, so the failover need not wait for the lease to end.
+  void StepDown(Instant now);
   void Tick(Instant now);
 
   // The latest instant by which Tick must run again; Instant max when idle.

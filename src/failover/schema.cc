@@ -105,6 +105,7 @@ std::string Encode(const GroupRecord& r) {
   PutLengthPrefixed(&out, r.reason);
   PutLengthPrefixed(&out, r.switchover_target);
   PutVarint64(&out, r.paused ? 1 : 0);
+  PutVarint64(&out, r.step_down);
   return out;
 }
 
@@ -157,6 +158,7 @@ Result<GroupRecord> DecodeGroupRecord(std::string_view bytes) {
   in.Str(&r.reason);
   in.Str(&r.switchover_target);
   in.Bool(&r.paused);
+  in.U64(&r.step_down);
   BATON_RETURN_IF_ERROR(in.Finish("group"));
   return r;
 }

@@ -68,6 +68,9 @@ struct GroupRecord {
   std::string reason;             // why the last change was made (a Sentinel event name)
   std::string switchover_target;  // kSwitchover: the member taking over
   bool paused = false;            // maintenance: no automatic failover
+  // The coordinator asks the primary of this epoch to fence its member and
+  // release the lease (ODOWN while its agent still renews); 0: no request.
+  Epoch step_down = 0;
   friend bool operator==(const GroupRecord&, const GroupRecord&) = default;
 };
 

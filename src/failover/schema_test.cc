@@ -31,7 +31,7 @@ TEST(SchemaTest, KeysLiveUnderTheGroupPrefix) {
 }
 
 TEST(SchemaTest, RecordsRoundTrip) {
-  const GroupRecord g{9, "b", GroupState::kSwitchover, "+switchover", "c", true};
+  const GroupRecord g{9, "b", GroupState::kSwitchover, "+switchover", "c", true, 8};
   EXPECT_EQ(*DecodeGroupRecord(Encode(g)), g);
   const LeaseRecord l{"b", "n2", 9};
   EXPECT_EQ(*DecodeLeaseRecord(Encode(l)), l);
