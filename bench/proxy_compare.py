@@ -9,6 +9,7 @@ shows median throughput, median p50/p99 latency and each proxy's ratio to
 direct from the same run.
 
 Usage: bench/proxy_compare.py BUILD_DIR [--rounds 4] [--requests 100000]
+           [--configs 1:1,50:1,50:16]   (clients:pipeline rows to run)
 """
 import argparse
 import csv
@@ -72,6 +73,8 @@ def main():
     parser.add_argument("--requests", type=int, default=100000)
     parser.add_argument("--threads", type=int, default=2, help="baton loops and haproxy nbthread")
     parser.add_argument("--forward", default="copy", choices=["copy", "splice"])
+    parser.add_argument("--configs", default="1:1,50:1,50:16",
+                        help="clients:pipeline rows, comma-separated")
     args = parser.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="proxy_compare.")
@@ -101,7 +104,7 @@ listen redis
         for port in (redis_port, baton_port, haproxy_port):
             wait_port(port)
         targets = {"direct": redis_port, "baton": baton_port, "haproxy": haproxy_port}
-        configs = [(1, 1), (50, 1), (50, 16)]
+        configs = [tuple(int(x) for x in c.split(":")) for c in args.configs.split(",")]
         results = {}  # (clients, pipeline, test, target) -> list of (rps, p50, p99)
         for rnd in range(args.rounds):
             for clients, pipeline in configs:
