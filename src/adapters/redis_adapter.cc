@@ -228,7 +228,13 @@ Status RedisAdapter::Fence(Instant deadline) {
   bool refused = false;
   Status s = Run(MinReplicasCommand(kFenceMinReplicas), deadline, &refused).status();
   // A refused connection: no server listens on the port, so none writes.
-  return refused ? Status::Ok() : s;
+  if (refused) return Status::Ok();
+  if (!s.ok()) return s;
+  // Clients connected to a fenced primary would only read NOREPLICAS, which
+  // Sentinel clients do not take as a cue to look for the new primary; a
+  // closed connection is. TYPE normal spares replicas' links and subscribers
+  // (WaitUntilGone), SKIPME (the default) this connection.
+  return Run({"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"}, deadline).status();
 }
 
 Status RedisAdapter::Demote(failover::Epoch, Instant deadline) {

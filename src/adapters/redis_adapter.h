@@ -11,6 +11,8 @@
 //    of its own; baton keeps the epoch in its store.
 //  - Fence and Demote: CONFIG SET min-replicas-to-write 2147483647, so every
 //    write at once fails with NOREPLICAS while reads and replication go on.
+//    Then CLIENT KILL TYPE normal closes the clients' connections, so
+//    Sentinel-aware clients reconnect and ask for the primary again.
 //    A refused connection counts as fenced (nothing listens, nothing writes).
 //  - Follow: fence, CLIENT UNPAUSE, REPLICAOF host port, restore the
 //    configured min-replicas-to-write (Redis ignores it on a replica).

@@ -310,6 +310,40 @@ TEST(RedisAdapterTest, FenceRefusesWritesAtOnceAndPassesOnADeadServer) {
   EXPECT_TRUE(ad->Observe(In(kStep)).status().IsUnavailable());
 }
 
+TEST(RedisAdapterTest, FenceClosesClientConnectionsButNotReplicasOrSubscribers) {
+  t::TempDir dir;
+  Server a(dir), b(dir);
+  auto ad_a = AdapterFor(a);
+  auto ad_b = AdapterFor(b);
+  ASSERT_TRUE(ad_b->Follow(a.address(), 1, In(kStep)).ok());
+  ASSERT_TRUE(
+      t::WaitUntil([&] { return a.Info()["connected_slaves"] == "1"; }, Duration::Seconds(10)));
+  ASSERT_TRUE(ad_a->Observe(In(kStep)).has_value());  // the adapter's own connection is open
+  Result<std::unique_ptr<RedisConnection>> client = a.Connect();
+  ASSERT_TRUE(client.has_value());
+  ASSERT_TRUE((*client)->Run({"SET", "k", "1"}, In(kStep)).has_value());
+  Result<std::unique_ptr<RedisConnection>> subscriber = a.Connect();
+  ASSERT_TRUE(subscriber.has_value());
+  ASSERT_TRUE((*subscriber)->Run({"SUBSCRIBE", "c"}, In(kStep)).has_value());
+
+  ASSERT_TRUE(ad_a->Fence(In(kStep)).ok());
+  // The client reads EOF: it must reconnect (and a Sentinel client rediscovers).
+  EXPECT_TRUE((*client)->Run({"PING"}, In(kStep)).status().IsUnavailable());
+  // The replica's link and the subscriber survive; the fence holds.
+  EXPECT_EQ(a.Info()["connected_slaves"], "1");
+  Result<RedisReply> clients = a.Run({"CLIENT", "LIST", "TYPE", "pubsub"});
+  ASSERT_TRUE(clients.has_value());
+  EXPECT_NE(clients->text.find("cmd=subscribe"), std::string::npos) << clients->text;
+  Result<MemberState> s = ad_a->Observe(In(kStep));
+  ASSERT_TRUE(s.has_value()) << s.status().ToString();
+  EXPECT_EQ(s->role, failover::MemberRole::kFenced);
+  Result<RedisReply> write = a.Run({"SET", "k", "2"});
+  ASSERT_FALSE(write.has_value());
+  EXPECT_NE(write.error().message().find("NOREPLICAS"), std::string::npos);
+  // A second fence (a retry) succeeds too.
+  EXPECT_TRUE(ad_a->Fence(In(kStep)).ok());
+}
+
 TEST(RedisAdapterTest, PasswordFromAFile) {
   t::TempDir dir;
   Server a(dir, {"--requirepass", "s3cret"});
@@ -396,7 +430,10 @@ TEST(RedisAdapterTest, SwitchoverLetsNoPausedWriteThroughOnTheOldPrimary) {
   writer.join();
   ASSERT_FALSE(blocked.has_value());
   const std::string& why = blocked.error().message();
-  EXPECT_TRUE(why.find("NOREPLICAS") != std::string::npos ||
+  // Demote closes client connections (so clients rediscover): the paused
+  // write is dropped with its connection, or refused had it come later.
+  EXPECT_TRUE(why.find("closed the connection") != std::string::npos ||
+              why.find("NOREPLICAS") != std::string::npos ||
               why.find("READONLY") != std::string::npos)
       << why;
   EXPECT_EQ(b.Run({"GET", "before"})->text, "1");
