@@ -15,6 +15,7 @@ import argparse
 import csv
 import io
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -133,6 +134,7 @@ listen redis
         for p in procs:
             stop(p)
         log.close()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
