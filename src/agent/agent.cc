@@ -1,5 +1,6 @@
 #include "agent/agent.h"
 
+#include <algorithm>
 #include <fstream>
 
 #include "agent/admin_routes.h"
@@ -85,6 +86,11 @@ Result<std::unique_ptr<Agent>> Agent::Create(net::EventLoop& loop, Logger& logge
     agent->sentinel_ = std::make_unique<sentinel::SentinelServer>(
         std::move(endpoint), agent->topology(), &agent->metrics_);
     BATON_RETURN_IF_ERROR(agent->sentinel_->Start());
+    Duration stale_after = Duration::Seconds(1);  // no groups: nothing to name anyway
+    for (const config::GroupSpec& spec : config.groups) {
+      stale_after = std::min(stale_after, spec.group.drift_margin);
+    }
+    agent->WatchStoreContact(loop, logger, stale_after);
   }
   BATON_ASSIGN_OR_RETURN(agent->proxies_,
                          route::GroupProxies::Start(
@@ -116,7 +122,26 @@ Result<std::unique_ptr<Agent>> Agent::Create(net::EventLoop& loop, Logger& logge
   return agent;
 }
 
+void Agent::WatchStoreContact(net::EventLoop& loop, Logger& logger, Duration stale_after) {
+  Instant last_contact = loop.Now();
+  bool in_contact = true;
+  store_contact_timer_ = loop.RunEvery(Duration::Millis(50), [this, &loop, &logger, stale_after,
+                                                              last_contact, in_contact]() mutable {
+    const Instant now = loop.Now();
+    if (raft_->leader() != 0) last_contact = now;
+    const bool contact = now - last_contact < stale_after;
+    if (contact == in_contact) return;
+    in_contact = contact;
+    sentinel_->SetStoreContact(contact);
+    logger.Log(contact ? LogLevel::kInfo : LogLevel::kWarn,
+               contact ? "sentinel: store leader known again; naming the primary"
+                       : "sentinel: no store leader for " + stale_after.ToString() +
+                             "; naming no primary until contact returns");
+  });
+}
+
 Agent::~Agent() {
+  store_contact_timer_.Cancel();  // it calls the sentinel endpoint
   if (admin_) admin_->Stop();
   sentinel_.reset();  // unsubscribes from the topology feed
   proxies_.reset();   // so do the proxies

@@ -61,6 +61,11 @@ class Agent {
 
  private:
   Agent() = default;
+  // Tells the Sentinel endpoint whether this node is in contact with the
+  // store's majority: out of contact once no store leader has been known for
+  // `stale_after` (the smallest drift_margin of its groups), so a cut-off
+  // agent stops naming a primary the other side may have replaced.
+  void WatchStoreContact(net::EventLoop& loop, Logger& logger, Duration stale_after);
 
   admin::MetricsRegistry metrics_;
   std::unique_ptr<RaftServer> raft_;
@@ -74,6 +79,7 @@ class Agent {
   std::unique_ptr<route::GroupProxies> proxies_;        // groups with `proxy:`
   std::unique_ptr<admin::AdminServer> admin_;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+  net::TimerHandle store_contact_timer_;
 };
 
 // The first line of `path` without surrounding whitespace. IOError when it

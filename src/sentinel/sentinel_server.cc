@@ -275,6 +275,11 @@ void SentinelServer::Stop() {
   }
 }
 
+void SentinelServer::SetStoreContact(bool in_contact) {
+  Impl* impl = impl_.get();
+  asio::post(impl_->ioc, [impl, in_contact] { impl->view.SetStoreContact(in_contact); });
+}
+
 uint16_t SentinelServer::port() const { return impl_->port; }
 
 }  // namespace baton::sentinel

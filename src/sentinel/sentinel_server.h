@@ -60,6 +60,10 @@ class SentinelServer {
   Status Start();
   // Unsubscribes, closes every connection and joins the thread. Idempotent.
   void Stop();
+  // Whether this agent is in contact with the store's majority
+  // (SentinelView::SetStoreContact: without it no primary is named).
+  // Thread-safe; applied on the network thread.
+  void SetStoreContact(bool in_contact);
   // The bound port (after Start()).
   uint16_t port() const;
 

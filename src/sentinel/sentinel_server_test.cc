@@ -150,6 +150,29 @@ std::string ReadUntil(int fd, const std::string& want = "") {
   return got;
 }
 
+TEST_F(SentinelServerTest, AnEndpointWithoutStoreContactSendsClientsToAnother) {
+  // Another agent's endpoint has seen the failover to r2; this one, cut off
+  // from the store, still holds the topology naming r1.
+  failover::TopologyFeed other_feed;
+  other_feed.Publish(Group(r1, r2, "r2", 2));
+  SentinelServer other{SentinelServerConfig{}, other_feed};
+  ASSERT_TRUE(other.Start().ok());
+  const std::string discover =
+      "/usr/bin/python3 -c \"import sys, redis.sentinel as rs; "
+      "print(rs.Sentinel([('127.0.0.1', int(a)) for a in sys.argv[1:]], "
+      "socket_timeout=0.5).discover_master('cache'))\" " +
+      port + " " + std::to_string(other.port());
+  const std::string at_r1 = "('127.0.0.1', " + std::to_string(r1.port) + ")\n";
+  const std::string at_r2 = "('127.0.0.1', " + std::to_string(r2.port) + ")\n";
+  EXPECT_EQ(Shell(discover), at_r1);  // the first endpoint answers while in contact
+
+  server.SetStoreContact(false);
+  EXPECT_EQ(Shell("redis-cli -p " + port + " SENTINEL get-master-addr-by-name cache"), "\n");
+  EXPECT_EQ(Shell(discover), at_r2);
+  server.SetStoreContact(true);
+  EXPECT_EQ(Shell(discover), at_r1);
+}
+
 TEST_F(SentinelServerTest, MalformedInputClosesOnlyThatConnection) {
   const int good = OpenClient(server.port());
   const int bad = OpenClient(server.port());

@@ -148,11 +148,14 @@ const SentinelView::Group* SentinelView::Find(const std::string& name) const {
   return it == groups_.end() ? nullptr : &it->second;
 }
 
+bool SentinelView::PrimaryUnusable(const Group& g) const {
+  return !in_contact_ || g.announced.empty() || Down(MemberAt(g.topology, g.announced));
+}
+
 std::string SentinelView::MasterFields(const Group& g) const {
   const failover::Topology& t = g.topology;
   std::string flags = "master";
-  // No known primary, or a primary that is down: clients must not use it.
-  if (g.announced.empty() || Down(MemberAt(t, g.announced))) flags += ",s_down,o_down";
+  if (PrimaryUnusable(g)) flags += ",s_down,o_down";
   if (t.state != failover::GroupState::kStable) flags += ",failover_in_progress";
   Fields fields = InstanceFields(t.group, g.announced, flags, "master");
   fields.insert(fields.end(), {{"config-epoch", std::to_string(t.epoch)},
@@ -195,7 +198,7 @@ std::string SentinelView::Sentinel(const Command& args) const {
   if (sub == "get-master-addr-by-name") {
     if (!arity(3)) return Error(wrong);
     const Group* g = Find(args[2]);
-    if (g == nullptr || g->announced.empty()) return NullArray();
+    if (g == nullptr || g->announced.empty() || !in_contact_) return NullArray();
     auto [ip, port] = SplitHostPort(g->announced);
     return BulkArray({ip, port});
   }
@@ -247,7 +250,7 @@ std::string SentinelView::Info() const {
                      "\r\nsentinel_tilt:0\r\n";
   int i = 0;
   for (const auto& [name, g] : groups_) {
-    const bool down = g.announced.empty() || Down(MemberAt(g.topology, g.announced));
+    const bool down = PrimaryUnusable(g);
     text += "master" + std::to_string(i++) + ":name=" + name +
             ",status=" + (down ? "odown" : "ok") + ",address=" + g.announced +
             ",slaves=" + std::to_string(ReplicaCount(g)) + ",sentinels=1\r\n";

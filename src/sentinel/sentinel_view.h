@@ -35,6 +35,14 @@ class SentinelView {
   // of a group publishes nothing.
   std::vector<Published> OnTopology(const failover::Topology& topology);
 
+  // Whether this agent is in contact with the store's majority (it knows a
+  // store leader). Without contact its last topology may be out of date (a
+  // new primary may be elected on the other side), so it names no primary:
+  // get-master-addr-by-name answers null and every master is flagged
+  // s_down,o_down, and Sentinel clients move on to another agent.
+  void SetStoreContact(bool in_contact) { in_contact_ = in_contact; }
+  bool store_contact() const { return in_contact_; }
+
   // The RESP reply to a SENTINEL command (args[0] is "SENTINEL").
   std::string Sentinel(const Command& args) const;
   // The INFO reply (sections Server and Sentinel).
@@ -51,10 +59,13 @@ class SentinelView {
   std::string MasterFields(const Group& group) const;
   std::string ReplicaList(const Group& group) const;
   const Group* Find(const std::string& name) const;
+  // No primary clients may use: none known, it is down, or the view is stale.
+  bool PrimaryUnusable(const Group& group) const;
   static size_t ReplicaCount(const Group& group);
 
   const std::string myid_;
   std::map<std::string, Group> groups_;
+  bool in_contact_ = true;
 };
 
 // Splits "host:port" (the last colon); port "0" when there is none.

@@ -124,5 +124,20 @@ TEST(SentinelViewTest, AGroupWithoutAConfirmedPrimaryIsNotUsable) {
   EXPECT_NE(view.Sentinel({"SENTINEL", "masters"}).find("master,s_down,o_down"), std::string::npos);
 }
 
+TEST(SentinelViewTest, WithoutStoreContactNoPrimaryIsNamedUntilContactReturns) {
+  SentinelView view(std::string(40, 'a'));
+  view.OnTopology(Cache("r1", true, 1));
+  view.SetStoreContact(false);
+  EXPECT_EQ(view.Sentinel({"SENTINEL", "get-master-addr-by-name", "cache"}), "*-1\r\n");
+  // redis-py's Sentinel reads SENTINEL MASTERS and skips an s_down master.
+  EXPECT_NE(view.Sentinel({"SENTINEL", "masters"}).find("master,s_down,o_down"), std::string::npos);
+  EXPECT_NE(view.Info().find("status=odown"), std::string::npos);
+  view.SetStoreContact(true);
+  EXPECT_EQ(view.Sentinel({"SENTINEL", "get-master-addr-by-name", "cache"}),
+            "*2\r\n$9\r\n127.0.0.1\r\n$4\r\n7001\r\n");
+  EXPECT_NE(view.Sentinel({"SENTINEL", "master", "cache"}).find("$5\r\nflags\r\n$6\r\nmaster\r\n"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace baton::sentinel

@@ -12,6 +12,8 @@ through the endpoints and writes.
   - `baton switchover` while the client writes: no acknowledged write lost.
   - SIGSTOP of the primary's agent (semi-sync group, watchdog_fence): the
     primary refuses writes before any other member is promoted.
+  - an agent that knows no store leader (the two others stopped) names no
+    primary until it does again.
 """
 
 import os
@@ -309,6 +311,32 @@ class RedisSentinel(h.ClusterTestCase):
             return role[0] == b"slave" and int(role[2]) == new[1]
         h.wait_until(following_new, 20, interval=0.1, what="the former primary following")
         self.wait_divergence_reported(names[old[1]], names[new[1]])
+
+    def test_agent_without_a_store_leader_names_no_primary(self):
+        old = self.start_group()
+        kept, stopped_nodes = self.c.nodes[2], self.c.nodes[:2]
+        endpoint = redis.Redis(port=self.sentinel_ports[2], socket_timeout=0.5)
+
+        def named():
+            return endpoint.execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "cache")
+        self.assertEqual(int(named()[1]), old[1])
+        # The other two agents stop: the kept one knows no store leader, so
+        # its last topology may be stale (as on the minority side of a cut).
+        stopped = time.monotonic()
+        for n in stopped_nodes:
+            os.kill(n.proc.pid, signal.SIGSTOP)
+        try:
+            h.wait_until(lambda: named() is None, 15, interval=0.05,
+                         what="the cut-off endpoint naming no primary")
+            h.log("endpoint named no primary %.0f ms after it lost the store majority (%s)"
+                  % ((time.monotonic() - stopped) * 1000, kept.name))
+            flags = endpoint.execute_command("SENTINEL", "MASTER", "cache")
+            self.assertIn(b"s_down", flags[flags.index(b"flags") + 1])
+        finally:
+            for n in stopped_nodes:
+                os.kill(n.proc.pid, signal.SIGCONT)
+        h.wait_until(lambda: named() is not None, 30, interval=0.1,
+                     what="the endpoint naming a primary again")
 
     @staticmethod
     def try_set(master, key):
