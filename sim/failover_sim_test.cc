@@ -60,7 +60,7 @@ TEST(SimServiceTest, PromotingAMemberWithoutAnAcknowledgedWriteIsAViolation) {
   s.ClientWrite(At(1));
   s.Pull("m3", At(2));
   EXPECT_EQ(s.acknowledged(), 0u) << "no synchronous standby recorded: nothing acknowledged";
-  s.SetSyncStandbys({1, "m1", {"m2"}});
+  s.SetSyncStandbys({1, "m1", {"m2"}, {}});
   EXPECT_EQ(s.acknowledged(), 0u) << "m3 holds it, but only m2 counts";
   s.Pull("m2", At(2));
   EXPECT_EQ(s.acknowledged(), 1u) << "semi-sync with one ack from the recorded standby";

@@ -44,8 +44,9 @@ struct RankInput {
   std::set<std::string> exclude = {};  // candidates already tried
   std::string only = {};               // non-empty: consider this member only (switchover)
   bool force = false;                  // choose the best eligible member even if it loses data
-  // Sync modes: the recorded synchronous standbys (nullopt: none recorded yet,
-  // so nothing was acknowledged under a set).
+  // Sync modes: the members known to hold every acknowledged write - the
+  // recorded synchronous standbys and the primary that recorded them
+  // (nullopt: no record yet, so nothing was acknowledged under a set).
   std::optional<std::set<std::string>> sync_set = std::nullopt;
   // Sync modes: when no other member qualifies, choose the old primary if it
   // is alive (its lease ended; it holds every write it acknowledged).

@@ -201,7 +201,14 @@ void Coordinator::OnSelectCandidate(Instant now) {
       in.exclude.insert(original_primary_);
     }
   }
-  if (config_.replication != Replication::kAsync && sync_) in.sync_set = sync_->members;
+  if (config_.replication != Replication::kAsync && sync_) {
+    // The record's own primary acknowledged every write there is (no later
+    // epoch had a set, so none acknowledged anything): it qualifies too, and
+    // so do the prior holders while this epoch's set was never full.
+    in.sync_set = sync_->members;
+    in.sync_set->insert(sync_->primary);
+    in.sync_set->insert(sync_->prior.begin(), sync_->prior.end());
+  }
   const Ranking r = RankCandidates(config_, records_, in);
   if (r.verdict == RankVerdict::kNoCandidate) {
     return Abort("-failover-abort-no-candidate", r.reason, now);

@@ -443,12 +443,31 @@ TEST_F(CoordinatorSyncTest, OnlyARecordedSyncStandbyIsPromoted) {
   report("a", MemberRole::kPrimary, 100, At(0));
   report("b", MemberRole::kReplica, 100, At(0));
   report("c", MemberRole::kReplica, 100, At(0));
-  c.Step(SyncObserved{SyncRecord{1, "a", {"c"}}}, At(0));
+  c.Step(SyncObserved{SyncRecord{1, "a", {"c"}, {}}}, At(0));
   c.Step(LeaseObserved{std::nullopt, true}, At(10));
   c.Tick(At(1100));
   const CoordinatorReady r = c.TakeReady();
   ASSERT_EQ(r.writes.size(), 1u);
   EXPECT_EQ(r.writes[0].next.primary, "c");
+}
+
+// Found by baton-sim failover (seed 36203): b became primary at epoch 2 and
+// was cut off before it recorded standbys, so epoch 2 acknowledged nothing;
+// a, the primary that recorded the last set, holds every acknowledged write.
+TEST_F(CoordinatorSyncTest, ThePrimaryOfTheLastRecordedSetQualifies) {
+  c.Step(GroupObserved{{2, "b", GroupState::kStable, "", "", false}, 5}, At(0));
+  c.Step(LeaseObserved{LeaseRecord{"b", "n2", 2}}, At(0));
+  report("a", MemberRole::kReplica, 100, At(0));
+  report("b", MemberRole::kPrimary, 100, At(0));
+  report("c", MemberRole::kReplica, 100, At(0));
+  c.Step(SyncObserved{SyncRecord{1, "a", {"b"}, {}}}, At(0));
+  c.Step(LeaseObserved{}, At(10));  // b's lease expired
+  c.Tick(At(1100));
+  c.Tick(At(2200));
+  const CoordinatorReady r = c.TakeReady();
+  ASSERT_EQ(r.writes.size(), 1u);
+  EXPECT_EQ(r.writes[0].next.primary, "a");
+  EXPECT_EQ(r.writes[0].next.epoch, 3u);
 }
 
 // Found by baton-sim failover --overlapping-faults (seed 8770): a's lease
@@ -461,7 +480,7 @@ TEST_F(CoordinatorSyncTest, TheOldPrimaryIsTheLastResortWhenNoStandbyQualifies) 
   MemberRecord b = Member("b", MemberRole::kReplica);
   b.health = detect::Health::kUnhealthy;
   c.Step(MemberObserved{b}, At(0));
-  c.Step(SyncObserved{SyncRecord{1, "a", {"b"}}}, At(0));
+  c.Step(SyncObserved{SyncRecord{1, "a", {"b"}, {}}}, At(0));
   c.Step(LeaseObserved{}, At(10));  // expired
   c.Tick(At(1100));                 // drift_margin after the expiry: fenced
   EXPECT_TRUE(c.TakeReady().writes.empty());
@@ -484,7 +503,7 @@ TEST_F(CoordinatorSyncTest, ARecordChangeAfterNoCandidateRetriesBeforeRetryAfter
   b.position = 100;
   b.health = detect::Health::kUnhealthy;
   c.Step(MemberObserved{b}, At(0));
-  c.Step(SyncObserved{SyncRecord{1, "a", {"b"}}}, At(0));
+  c.Step(SyncObserved{SyncRecord{1, "a", {"b"}, {}}}, At(0));
   c.Step(LeaseObserved{std::nullopt, true}, At(10));
   c.Tick(At(1100));
   EXPECT_TRUE(Has(c.TakeReady().events, "-failover-abort-would-lose-data"));

@@ -156,7 +156,18 @@ void MemberAgent::MaintainSyncSet(Local& m, Instant now) {
     if (best) members.insert(best->member);
   }
   if (ours && members == sync_->members) return;
-  const SyncRecord next{group_.epoch, m.record.member, std::move(members)};
+  SyncRecord next{group_.epoch, m.record.member, std::move(members), {}};
+  if (next.members.size() < need) {
+    // Nothing acknowledged in this epoch yet: whoever held every acknowledged
+    // write before still does.
+    if (ours) {
+      next.prior = sync_->prior;
+    } else if (sync_) {
+      next.prior = sync_->prior;
+      next.prior.insert(sync_->members.begin(), sync_->members.end());
+      next.prior.insert(sync_->primary);
+    }
+  }
   const LeaseRecord held{m.record.member, node_, group_.epoch};
   ready_.sync_writes.push_back(SyncWrite{SyncCas(config_.name, sync_revision_, held, next), next});
   sync_write_at_ = now;
@@ -288,10 +299,18 @@ std::optional<AdapterCommand> MemberAgent::MakeCommand(Local& m, CommandKind kin
   BATON_CHECK(kind != CommandKind::kPromote || epoch >= max_epoch_)
       << "promote for epoch " << epoch << " after seeing epoch " << max_epoch_;
   const std::pair<CommandKind, Epoch> step{kind, epoch};
+  // A step given up is tried again retry_after later: the member may have been
+  // down too briefly for its health to say so, and is back now.
+  if (m.gave_up_at && now >= *m.gave_up_at + config_.timeouts.retry_after &&
+      kind != CommandKind::kPromote) {
+    m.last_step.reset();
+  }
+  if (m.last_step != step) m.gave_up_at.reset();
   m.attempts = m.last_step == step ? m.attempts + 1 : 1;
   m.last_step = step;
   if (m.attempts > config_.timeouts.command_attempts) {
     if (m.attempts == config_.timeouts.command_attempts + 1) {
+      m.gave_up_at = now;
       Emit("-command-gave-up", m.record.member, now,
            {{"command", std::string(CommandKindName(kind))}, {"epoch", std::to_string(epoch)}});
     }

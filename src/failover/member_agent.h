@@ -28,7 +28,8 @@
 // write, and the coordinator may promote only them.
 // One command per member is in flight; one without a result by
 // timeouts.command is sent again (new id), at most command_attempts times
-// per step and epoch (a member that recovers starts over). Group records older than the highest
+// per step and epoch (a member that recovers starts over; a step given up is
+// tried again timeouts.retry_after later, except a promotion). Group records older than the highest
 // epoch seen are ignored, and a promotion is never issued for an epoch lower than one seen. Not
 // thread-safe.
 #pragma once
@@ -152,7 +153,8 @@ class MemberAgent {
     // timeouts.command_attempts times.
     std::optional<std::pair<CommandKind, Epoch>> last_step;
     int attempts = 0;
-    bool fence_ordered = false;  // the holder ordered a self-fence not yet carried out
+    std::optional<Instant> gave_up_at;  // the step was given up; a new round after retry_after
+    bool fence_ordered = false;         // the holder ordered a self-fence not yet carried out
   };
 
   void Reconcile(Local& m, Instant now);

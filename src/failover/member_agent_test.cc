@@ -118,11 +118,19 @@ TEST_F(MemberAgentTest, DemotesWhenTheGroupMovesOn) {
 TEST_F(MemberAgentTest, RetriesATimedOutCommandThenGivesUp) {
   agent_.OnGroupRecord(Record(1, "a"), 5, At(0));
   int sent = agent_.TakeReady().commands.size();
-  for (int64_t t = 10'000; t <= 60'000; t += 10'000) {
+  for (int64_t t = 10'000; t <= 39'000; t += 1'000) {
     agent_.Tick(At(t));
     sent += agent_.TakeReady().commands.size();
   }
-  EXPECT_EQ(sent, ThreeMembers().timeouts.command_attempts);
+  EXPECT_EQ(sent, ThreeMembers().timeouts.command_attempts) << "gave up at 30s";
+  // Found by baton-sim failover --overlapping-faults (seed 57352): a replica
+  // down for 338ms (one failed check, never unhealthy) used up its follow
+  // attempts and never followed the new primary. retry_after (10s) after
+  // giving up, a new round starts.
+  agent_.Tick(At(40'000));
+  const AgentReady r = agent_.TakeReady();
+  ASSERT_EQ(r.commands.size(), 1u);
+  EXPECT_EQ(r.commands[0].kind, CommandKind::kFollow);
 }
 
 class ColdStandbyTest : public MemberAgentTest {
@@ -177,7 +185,7 @@ TEST_F(SyncSetTest, AddsOnlyAReplicaHoldingTheAckedPositionOnTheSameHistory) {
   Status(120, 100, 2, At(200));
   std::vector<SyncWrite> w = Writes();
   ASSERT_EQ(w.size(), 1u) << "a set for the new epoch, empty while nobody qualifies";
-  EXPECT_EQ(w[0].next, (SyncRecord{2, "b", {}}));
+  EXPECT_EQ(w[0].next, (SyncRecord{2, "b", {}, {}}));
   EXPECT_EQ(w[0].txn, SyncCas("cache", 0, held_, w[0].next));
   agent_.OnSyncRecord(w[0].next, 20, At(210));
   Peer("a", 150, 1, At(220));  // longer, but a forked history (epoch 1 writes)
@@ -188,7 +196,7 @@ TEST_F(SyncSetTest, AddsOnlyAReplicaHoldingTheAckedPositionOnTheSameHistory) {
   Peer("c", 100, 2, At(240));
   w = Writes();
   ASSERT_EQ(w.size(), 1u);
-  EXPECT_EQ(w[0].next, (SyncRecord{2, "b", {"c"}}));
+  EXPECT_EQ(w[0].next, (SyncRecord{2, "b", {"c"}, {}}));
   EXPECT_EQ(w[0].txn, SyncCas("cache", 20, held_, w[0].next));
 }
 
@@ -196,18 +204,37 @@ TEST_F(SyncSetTest, DropsAStandbyThatStoppedReplicatingBeforeAddingAnother) {
   Peer("c", 130, 2, At(200));
   Peer("a", 130, 2, At(200));
   Writes();
-  agent_.OnSyncRecord(SyncRecord{2, "b", {"c"}}, 20, At(210));
+  agent_.OnSyncRecord(SyncRecord{2, "b", {"c"}, {}}, 20, At(210));
   Status(130, 100, 2, At(220));
   EXPECT_TRUE(Writes().empty()) << "the set is full";
   Peer("c", 130, 2, At(300), detect::Health::kUnhealthy);
   std::vector<SyncWrite> w = Writes();
   ASSERT_EQ(w.size(), 1u);
-  EXPECT_EQ(w[0].next, (SyncRecord{2, "b", {}})) << "drop c first, add nobody in the same step";
+  EXPECT_EQ(w[0].next, (SyncRecord{2, "b", {}, {}})) << "drop c first, add nobody in the same step";
   agent_.OnSyncRecord(w[0].next, 21, At(310));
   Status(135, 130, 2, At(320));  // acks stopped at 130, which a holds
   w = Writes();
   ASSERT_EQ(w.size(), 1u);
-  EXPECT_EQ(w[0].next, (SyncRecord{2, "b", {"a"}}));
+  EXPECT_EQ(w[0].next, (SyncRecord{2, "b", {"a"}, {}}));
+}
+
+// Found by baton-sim failover (seed 56379): b recorded an empty set for its
+// epoch and was cut off; the holders of the epoch-1 acknowledgements must
+// stay known until b's set is full.
+TEST_F(MemberAgentTest, ANewEpochsSetCarriesThePriorHoldersUntilFull) {
+  MemberAgent agent(ThreeMembers(Replication::kSemiSync), "n2");
+  agent.OnMemberStatus("b", detect::Health::kHealthy, 100, 0, At(0), 1);
+  agent.OnSyncRecord(SyncRecord{1, "a", {"b"}, {}}, 8, At(0));
+  agent.OnGroupRecord(Record(2, "b"), 9, At(0));
+  for (int i = 0; i < 3 && agent.HasReady(); ++i) {
+    AgentReady r = agent.TakeReady();
+    for (const LeaseWork& w : r.lease_work) agent.OnLeaseResult("b", w.op.id, Status(), At(1));
+    for (const AdapterCommand& c : r.commands) agent.OnCommandResult(c.id, Status(), At(1));
+  }
+  agent.OnMemberStatus("b", detect::Health::kHealthy, 100, 100, At(2), 1);
+  std::vector<SyncWrite> w = agent.TakeReady().sync_writes;
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0].next, (SyncRecord{2, "b", {}, {"a", "b"}}));
 }
 
 }  // namespace

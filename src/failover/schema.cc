@@ -144,8 +144,10 @@ std::string Encode(const SyncRecord& r) {
   std::string out = Header(RecordType::kSync);
   PutVarint64(&out, r.epoch);
   PutLengthPrefixed(&out, r.primary);
-  PutVarint64(&out, r.members.size());
-  for (const std::string& m : r.members) PutLengthPrefixed(&out, m);
+  for (const std::set<std::string>* names : {&r.members, &r.prior}) {
+    PutVarint64(&out, names->size());
+    for (const std::string& m : *names) PutLengthPrefixed(&out, m);
+  }
   return out;
 }
 
@@ -211,12 +213,14 @@ Result<SyncRecord> DecodeSyncRecord(std::string_view bytes) {
   Reader in(bytes, RecordType::kSync);
   in.U64(&r.epoch);
   in.Str(&r.primary);
-  uint64_t n = 0;
-  in.Count(&n);
-  for (uint64_t i = 0; i < n; ++i) {
-    std::string member;
-    in.Str(&member);
-    r.members.insert(std::move(member));
+  for (std::set<std::string>* names : {&r.members, &r.prior}) {
+    uint64_t n = 0;
+    in.Count(&n);
+    for (uint64_t i = 0; i < n; ++i) {
+      std::string member;
+      in.Str(&member);
+      names->insert(std::move(member));
+    }
   }
   BATON_RETURN_IF_ERROR(in.Finish("sync"));
   return r;

@@ -112,6 +112,10 @@ struct SyncRecord {
   Epoch epoch = 0;
   std::string primary;
   std::set<std::string> members;
+  // Until the set first has the members needed in this epoch (nothing is
+  // acknowledged before), the holders of every acknowledged write from the
+  // previous records: their members and primaries. Cleared once it is full.
+  std::set<std::string> prior;
   friend bool operator==(const SyncRecord&, const SyncRecord&) = default;
 };
 

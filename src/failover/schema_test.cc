@@ -38,7 +38,7 @@ TEST(SchemaTest, RecordsRoundTrip) {
   EXPECT_EQ(*DecodeMemberRecord(Encode(SampleMember())), SampleMember());
   const ServingRecord s{4, {"a", "c"}};
   EXPECT_EQ(*DecodeServingRecord(Encode(s)), s);
-  const SyncRecord sync{3, "a", {"b", "c"}};
+  const SyncRecord sync{3, "a", {"b"}, {"c"}};
   EXPECT_EQ(*DecodeSyncRecord(Encode(sync)), sync);
   EXPECT_TRUE(DecodeSyncRecord(Encode(s)).error().IsCorruption());
 }
@@ -103,14 +103,14 @@ TEST_F(SchemaTxnTest, SyncSetIsWrittenOnlyByTheLeaseHolderAtTheSeenRevision) {
   ASSERT_TRUE(Apply(GroupCas("cache", 0, {1, "a", GroupState::kStable, "", "", false},
                              LeaseRule::kRequireAbsent))
                   .succeeded);
-  const SyncRecord first{1, "a", {"b"}};
+  const SyncRecord first{1, "a", {"b"}, {}};
   EXPECT_FALSE(Apply(SyncCas("cache", 0, {"a", "n1", 1}, first)).succeeded) << "no lease held";
   ASSERT_TRUE(Apply(store::LeaseGrant{5, Duration::Seconds(10)}).status.ok());
   ASSERT_TRUE(Apply(AcquireLeaseTxn("cache", GroupRevision(), {"a", "n1", 1}, 5)).succeeded);
   EXPECT_FALSE(Apply(SyncCas("cache", 0, {"b", "n2", 1}, first)).succeeded) << "not the holder";
   ASSERT_TRUE(Apply(SyncCas("cache", 0, {"a", "n1", 1}, first)).succeeded);
   const store::Revision seen = sm_.Get(SyncKey("cache"))->mod_revision;
-  const SyncRecord second{1, "a", {"c"}};
+  const SyncRecord second{1, "a", {"c"}, {}};
   EXPECT_FALSE(Apply(SyncCas("cache", 0, {"a", "n1", 1}, second)).succeeded) << "stale revision";
   EXPECT_TRUE(Apply(SyncCas("cache", seen, {"a", "n1", 1}, second)).succeeded);
   EXPECT_EQ(*DecodeSyncRecord(sm_.Get(SyncKey("cache"))->value), second);
