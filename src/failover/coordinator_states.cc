@@ -190,7 +190,8 @@ void Coordinator::OnSelectCandidate(Instant now) {
   RankInput in{
       group_.primary, current_->old_primary_position, current_->old_primary_acked, tried_, only_,
       force_};
-  if (unconfirmed_primary_) {
+  // Confirmed meanwhile (it took the lease after all): an old primary again.
+  if (unconfirmed_primary_ && PromotionUnconfirmed()) {
     in.old_primary.clear();
   } else {
     // Sync modes: the old primary is the last resort (it holds every write it

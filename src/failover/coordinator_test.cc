@@ -548,5 +548,27 @@ TEST(CoordinatorTakeoverTest, AnUnacquiredPromotionOfAPreviousCoordinatorKeepsIt
   EXPECT_EQ(r.writes[0].next.epoch, 3u);
 }
 
+// Found by baton-sim failover --overlapping-faults (seed 47892): while the
+// new coordinator waited, b's agent did take the lease at epoch 2, then was
+// cut off; b is now an old primary that may have written, not a candidate.
+TEST(CoordinatorTakeoverTest, AnUnconfirmedPromotionConfirmedMeanwhileIsAnOldPrimaryAgain) {
+  Coordinator c(ThreeMembers(Replication::kSemiSync), 3, At(0));
+  c.Step(GroupObserved{{2, "b", GroupState::kFailover, "lease-expired", "", false}, 9}, At(0));
+  for (const char* name : {"a", "b", "c"}) {
+    MemberRecord r = Member(name, MemberRole::kReplica);
+    r.position = r.member == "b" ? 1100 : 1000;  // b would rank first as a candidate
+    c.Step(MemberObserved{r}, At(0));
+  }
+  c.Step(LeaseObserved{}, At(0));
+  EXPECT_TRUE(Has(c.TakeReady().events, "+promotion-unconfirmed"));
+  c.Step(LeaseObserved{LeaseRecord{"b", "n2", 2}}, At(100));  // b's agent took it
+  c.Step(LeaseObserved{}, At(3000));                          // and its lease expired
+  c.Tick(At(4100));                                           // fenced: expiry + margin
+  c.Tick(At(5200));                                           // ranked again after settling
+  const CoordinatorReady r = c.TakeReady();
+  ASSERT_EQ(r.writes.size(), 1u);
+  EXPECT_EQ(r.writes[0].next.primary, "a");
+}
+
 }  // namespace
 }  // namespace baton::failover
