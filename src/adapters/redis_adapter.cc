@@ -234,6 +234,10 @@ Status RedisAdapter::Fence(Instant deadline) {
   // Sentinel clients do not take as a cue to look for the new primary; a
   // closed connection is. TYPE normal spares replicas' links and subscribers
   // (WaitUntilGone), SKIPME (the default) this connection.
+  return CloseClients(deadline);
+}
+
+Status RedisAdapter::CloseClients(Instant deadline) {
   return Run({"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"}, deadline).status();
 }
 
@@ -291,6 +295,9 @@ Result<MemberState> RedisAdapter::Observe(Instant deadline) {
         Run({"CONFIG", "GET", "min-replicas-to-write"}, deadline), "min-replicas-to-write");
     if (!fence.has_value()) return fence.error();
     if (*fence == std::to_string(kFenceMinReplicas)) {
+      // A client may have reconnected here through an endpoint that still
+      // named this member (e.g. before the new primary was confirmed).
+      if (Status s = CloseClients(deadline); !s.ok()) return s;
       state.role = failover::MemberRole::kFenced;
       state.detail = "fenced: writes refused (min-replicas-to-write)";
     } else if (paused_until_ > SteadyNow()) {

@@ -12,7 +12,8 @@
 //  - Fence and Demote: CONFIG SET min-replicas-to-write 2147483647, so every
 //    write at once fails with NOREPLICAS while reads and replication go on.
 //    Then CLIENT KILL TYPE normal closes the clients' connections, so
-//    Sentinel-aware clients reconnect and ask for the primary again.
+//    Sentinel-aware clients reconnect and ask for the primary again; Observe
+//    of a fenced member closes them again (a client may have come back).
 //    A refused connection counts as fenced (nothing listens, nothing writes).
 //  - Follow: fence, CLIENT UNPAUSE, REPLICAOF host port, restore the
 //    configured min-replicas-to-write (Redis ignores it on a replica).
@@ -88,6 +89,9 @@ class RedisAdapter : public Adapter {
   Result<std::map<std::string, std::string>> Info(const std::string& section, Instant deadline);
   std::vector<std::string> MinReplicasCommand(int replicas) const;
   Status SetMinReplicas(int replicas, Instant deadline);
+  // CLIENT KILL TYPE normal SKIPME yes: clients of a fenced member reconnect
+  // and ask Sentinel for the primary again (REQUIRES: mu_ held).
+  Status CloseClients(Instant deadline);
   // Observe's acknowledged position, from the replicas' offsets; kept from
   // one call to the next within one history (REQUIRES: mu_ held).
   failover::Position AckedPosition(const std::string& history,

@@ -340,6 +340,12 @@ TEST(RedisAdapterTest, FenceClosesClientConnectionsButNotReplicasOrSubscribers) 
   Result<RedisReply> write = a.Run({"SET", "k", "2"});
   ASSERT_FALSE(write.has_value());
   EXPECT_NE(write.error().message().find("NOREPLICAS"), std::string::npos);
+  // A client that came back is closed again at the next Observe.
+  Result<std::unique_ptr<RedisConnection>> returned = a.Connect();
+  ASSERT_TRUE(returned.has_value());
+  ASSERT_TRUE((*returned)->Run({"GET", "k"}, In(kStep)).has_value());
+  ASSERT_TRUE(ad_a->Observe(In(kStep)).has_value());
+  EXPECT_TRUE((*returned)->Run({"PING"}, In(kStep)).status().IsUnavailable());
   // A second fence (a retry) succeeds too.
   EXPECT_TRUE(ad_a->Fence(In(kStep)).ok());
 }
