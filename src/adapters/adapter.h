@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/result.h"
@@ -42,7 +43,11 @@ struct MemberState {
   // acknowledged the writes (no member below it may be promoted); 0 otherwise.
   failover::Position acked_position = 0;
   std::string following;  // replica: the address it replicates from
-  std::string detail;     // free text for status (e.g. "link down 3s")
+  // Replica: whether its replication stream from `following` is flowing
+  // (Redis: master_link_status up); nullopt when the adapter cannot tell.
+  // A stopped stream counts as this node seeing the primary down (ODOWN).
+  std::optional<bool> replicating;
+  std::string detail;  // free text for status (e.g. "link down 3s")
 };
 
 // What a former primary had that the new primary never got, measured before

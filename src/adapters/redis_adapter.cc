@@ -311,6 +311,7 @@ Result<MemberState> RedisAdapter::Observe(Instant deadline) {
   } else if (i["role"] == "slave") {
     state.role = failover::MemberRole::kReplica;
     state.following = i["master_host"] + ":" + i["master_port"];
+    state.replicating = i["master_link_status"] == "up";
     if (i["master_link_status"] == "up") {
       state.detail = "link up";
     } else if (i["master_sync_in_progress"] == "1") {

@@ -258,10 +258,12 @@ TEST(RedisAdapterTest, FollowThenPromoteAndObservePositionsAdvance) {
       Duration::Seconds(10)));
   EXPECT_EQ(sb->role, failover::MemberRole::kReplica);
   EXPECT_EQ(sb->following, a.address());
+  EXPECT_EQ(sb->replicating, true);
 
   Result<MemberState> sa = ad_a->Observe(In(kStep));
   ASSERT_TRUE(sa.has_value());
   EXPECT_EQ(sa->role, failover::MemberRole::kPrimary);
+  EXPECT_EQ(sa->replicating, std::nullopt) << "a primary has no stream to judge";
   const failover::Position before = sa->position;
   ASSERT_TRUE(a.Run({"SET", "k", std::string(500, 'x')}).has_value());
   ASSERT_TRUE(t::WaitUntil(

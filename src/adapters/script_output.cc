@@ -85,6 +85,11 @@ Result<MemberState> ParseObserveOutput(std::string_view text) {
       state.following = value;
     } else if (key == "detail") {
       state.detail = value;
+    } else if (key == "link") {
+      if (value != "up" && value != "down") {
+        return Status::InvalidArgument("link=" + value + ": expected up or down");
+      }
+      state.replicating = value == "up";
     } else {
       return Status::InvalidArgument("unknown key `" + key + "`");
     }

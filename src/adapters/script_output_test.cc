@@ -7,7 +7,7 @@ namespace {
 
 TEST(ParseObserveOutput, ReadsEveryKeyAcrossLines) {
   Result<MemberState> state = ParseObserveOutput(
-      "role=replica position=1234\nhistory=abc following=127.0.0.1:7001\n"
+      "role=replica position=1234\nhistory=abc following=127.0.0.1:7001 link=down\n"
       "detail=link up  since 3s\n");
   ASSERT_TRUE(state.has_value()) << state.error().ToString();
   EXPECT_EQ(state->role, failover::MemberRole::kReplica);
@@ -15,6 +15,9 @@ TEST(ParseObserveOutput, ReadsEveryKeyAcrossLines) {
   EXPECT_EQ(state->history, "abc");
   EXPECT_EQ(state->following, "127.0.0.1:7001");
   EXPECT_EQ(state->detail, "link up  since 3s");
+  EXPECT_EQ(state->replicating, false);
+  EXPECT_EQ(ParseObserveOutput("role=primary")->replicating, std::nullopt) << "not said";
+  EXPECT_FALSE(ParseObserveOutput("role=replica link=slow").has_value());
 }
 
 TEST(ParseObserveOutput, RoleNamesMatchTheSchema) {

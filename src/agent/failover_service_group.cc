@@ -359,7 +359,9 @@ void GroupDriver::Observe(const std::string& name, Local& m, Instant now) {
                 const Instant now = c_.loop.Now();
                 m.observing = false;
                 m.next_observe = now + c_.observe_interval;
+                m.replicating.reset();
                 if (result->has_value()) {
+                  m.replicating = (*result)->replicating;
                   m.position = (*result)->position;
                   m.acked_position = (*result)->acked_position;
                   m.observe_failures = 0;
@@ -370,6 +372,7 @@ void GroupDriver::Observe(const std::string& name, Local& m, Instant now) {
                   m.observed_health = detect::Health::kUnhealthy;
                 }
                 FeedStatus(name, m, now);
+                if (group_ && !group_->primary.empty()) UpdateObservedDown(group_->primary);
                 Pump();
               });
 }
@@ -421,12 +424,34 @@ void GroupDriver::OnHealth(const std::string& member, detect::Health health, Ins
   UpdateObservedDown(member);
 }
 
+std::optional<bool> GroupDriver::StreamStopped(const std::string& primary) const {
+  std::optional<bool> stopped;
+  for (const auto& [name, m] : locals_) {
+    const failover::MemberRecord& r = agent_.record(name);
+    if (r.role != failover::MemberRole::kReplica || r.following != primary || !m.replicating) {
+      continue;
+    }
+    stopped = stopped.value_or(false) || !*m.replicating;
+  }
+  return stopped;
+}
+
 void GroupDriver::UpdateObservedDown(const std::string& member) {
-  auto health = remote_health_.find(member);
   auto record = members_.find(member);
-  if (health == remote_health_.end() || record == members_.end()) return;
-  if (health->second == detect::Health::kUnknown || down_write_pending_[member]) return;
-  const bool down = health->second == detect::Health::kUnhealthy;
+  if (record == members_.end() || locals_.contains(member) || down_write_pending_[member]) return;
+  // Two kinds of evidence: the remote probe, and (the primary) the stream
+  // of a local replica following it. Either seeing it down is enough.
+  std::optional<bool> probe_down;
+  auto health = remote_health_.find(member);
+  if (health != remote_health_.end() && health->second != detect::Health::kUnknown) {
+    probe_down = health->second == detect::Health::kUnhealthy;
+  }
+  const std::optional<bool> stream_stopped =
+      group_ && group_->primary == member ? StreamStopped(member) : std::nullopt;
+  // No evidence about the primary: keep what was written. About another
+  // member (a former primary): take this node out, no stale verdict stays.
+  if (!probe_down && !stream_stopped && group_ && group_->primary == member) return;
+  const bool down = probe_down.value_or(false) || stream_stopped.value_or(false);
   if (record->second.observed_down_by.contains(c_.node) == down) return;
   failover::MemberRecord next = record->second;
   if (down) {

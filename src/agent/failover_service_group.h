@@ -150,6 +150,7 @@ class GroupDriver {
     int observe_failures = 0;
     failover::Position position = 0;
     failover::Position acked_position = 0;  // sync / semi-sync primary (Observe)
+    std::optional<bool> replicating;        // the last Observe's stream verdict (replica)
     bool observing = false;
     Instant next_observe;
     store::LeaseId store_lease = store::kNoLease;
@@ -204,7 +205,11 @@ class GroupDriver {
   // Watches a healthy member for its exit (Adapter::WaitUntilGone): a crash
   // is acted on at once instead of at the next failed checks.
   void WatchGone(const std::string& name, Local& m);
+  // Writes this node into (or out of) `member`'s observed_down_by.
   void UpdateObservedDown(const std::string& member);
+  // Whether a local replica following `primary` reports its replication
+  // stream stopped (any of them); nullopt: none can tell.
+  std::optional<bool> StreamStopped(const std::string& primary) const;
   void Record(const std::vector<detect::Event>& events, const std::string& source);
   void Announce(const detect::Event& event);
 

@@ -27,6 +27,7 @@ struct Service {
   Epoch epoch = 0;  // the epoch it was promoted with
   std::string following;
   failover::Position position = 100;
+  bool link = true;  // a replica's stream from its primary flows (reset by a follow)
   // A former primary (role not replica) followed: was it measured first?
   bool measured_before_follow = false;
   bool followed_unmeasured = false;
@@ -80,6 +81,7 @@ class ServiceAdapter final : public adapters::Adapter {
     }
     s_->role = MemberRole::kReplica;
     s_->following = address;
+    s_->link = true;
     return Status::Ok();
   }
   Status PauseWrites(Instant) override {
@@ -100,6 +102,7 @@ class ServiceAdapter final : public adapters::Adapter {
     adapters::MemberState state;
     state.role = s_->role;
     state.position = s_->position;
+    if (s_->role == MemberRole::kReplica && !s_->following.empty()) state.replicating = s_->link;
     return state;
   }
   // What it has past the new primary's position, set aside as a copy; it is
@@ -675,6 +678,39 @@ TEST_F(FailoverServiceStepDownTest, OdownWithoutAHookMakesThePrimaryStepDown) {
   EXPECT_LT(took, config_.timeouts.fence) << took.ToString();
   std::printf("odown without a hook: new primary %s after %s\n", second.c_str(),
               took.ToString().c_str());
+}
+
+// Replica-side evidence: both replicas' streams from the primary stop while
+// every probe still reaches it and its agent renews. Each replica's agent
+// counts as an observer: ODOWN, step-down, a replica promoted.
+TEST_F(FailoverServiceStepDownTest, StoppedReplicationStreamsCountAsObservers) {
+  const std::string first = WaitForFirstPrimary();
+  ASSERT_FALSE(first.empty()) << Describe();
+  const int p = Index(first);
+  const int a = (p + 1) % 3;
+  const int b = (p + 2) % 3;
+  {
+    std::lock_guard lock(services_[a]->mu);
+    services_[a]->link = false;
+  }
+  ASSERT_TRUE(cluster_.WaitFor(
+      [&] {
+        return Record(first).observed_down_by == std::set<std::string>{"n" + std::to_string(a + 1)};
+      },
+      Duration::Seconds(10)))
+      << Describe();
+  cluster_.WaitFor([] { return false; }, Duration::Seconds(1));
+  EXPECT_FALSE(CoordinatorSaid("+odown")) << "one stream is one observer";
+  {
+    std::lock_guard lock(services_[b]->mu);
+    services_[b]->link = false;
+  }
+  const std::string second = WaitForPrimaryOtherThan(first, a);
+  ASSERT_FALSE(second.empty()) << Describe(a);
+  EXPECT_TRUE(CoordinatorSaid("+odown")) << Describe(a);
+  EXPECT_TRUE(CoordinatorSaid("+step-down-requested")) << Describe(a);
+  EXPECT_EQ(Group(a)->epoch, 2u);
+  EXPECT_EQ(Writers(), 1);
 }
 
 // A store leader that takes over after the lease is already gone must rank

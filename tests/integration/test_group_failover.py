@@ -16,6 +16,8 @@ files and answers 69 (unavailable) when the service process is gone.
   - `baton pause`: a dead primary is left alone; `baton resume`: replaced.
   - kill -9 the primary's whole node (agent and service): a replica is
     promoted, not before the lease could have expired plus the margin.
+  - both replicas' streams stop (observe prints link=down): ODOWN, the
+    primary's agent steps down, a replica is promoted.
   - SIGSTOP the primary's agent for longer than the lease: the watchdog
     fences its member before another is promoted; after SIGCONT the old
     agent re-points its member and never promotes it with the old epoch."""
@@ -86,6 +88,7 @@ def hook():
         write("role", "fenced")
     elif op == "follow":
         write("role", "replica"); write("following", os.environ["BATON_PRIMARY_ADDRESS"])
+        write("link", "up")  # a new stream
     elif op == "pause_writes":
         write("role", "writes-paused")
     elif op == "resume_writes":
@@ -106,7 +109,9 @@ def hook():
             write("saved-%d" % mine, mine)
         print("fork_position=%d lost_bytes=%d saved_copy=%s" % (fork, mine - fork, saved))
     elif op == "observe":
-        print("role=%s position=%s" % (read("role", "replica"), read("position", "0") or "0"))
+        role = read("role", "replica")
+        link = " link=" + read("link", "up") if role == "replica" and read("following") else ""
+        print("role=%s position=%s%s" % (role, read("position", "0") or "0", link))
 serve() if mode == "serve" else hook()
 '''
 
@@ -318,6 +323,32 @@ class GroupFailoverTest(h.ClusterTestCase):
                 return [line.split() for line in f if line.strip()]
         except OSError:
             return []
+
+    def test_stopped_replication_streams_make_the_primary_step_down(self):
+        """Replica-side evidence in real agents: both replicas' services say
+        their stream from the primary stopped (observe prints link=down)
+        while the primary and its agent are fine. Each replica's agent
+        counts as an observer: ODOWN; with no fencing hook the coordinator
+        asks the primary's agent to step down, it fences its member and
+        releases the lease, and a replica is promoted."""
+        g = self.wait_settled()
+        first = g["primary"]
+        cut = time.time()
+        for m in self.procs:
+            if m != first:
+                with open(os.path.join(self.dir_of(m), "link"), "w") as f:
+                    f.write("down")
+        g2 = self.wait_settled(timeout=30, exclude=(first,))
+        h.log("%s promoted at epoch %d %.2fs after the streams stopped"
+              % (g2["primary"], g2["epoch"], time.time() - cut))
+        self.assertGreater(g2["epoch"], g["epoch"])
+        fences = [l for l in self.hook_log(first) if l[1] == "fence" and float(l[0]) > cut]
+        self.assertTrue(fences, "the primary's agent did not fence its member")
+        with open(self.notify_log) as f:
+            events = [json.loads(line)["event"] for line in f if line.strip()]
+        self.assertIn("+odown", events)
+        self.assertIn("+step-down-requested", events)
+        self.assertNotIn("-failover-abort-not-fenced", events)
 
     def watchdog_armed(self, member):
         """Times (Unix seconds) the node's watchdog logged arming `member`."""
