@@ -1,6 +1,7 @@
 #include "failover/coordinator.h"
 
 #include <algorithm>
+#include <iterator>
 #include <utility>
 
 #include "core/check.h"
@@ -9,6 +10,8 @@ namespace baton::failover {
 namespace {
 
 constexpr size_t kHistoryMax = 32;
+// After a refused serving CAS: the record that beat it usually arrives first.
+constexpr Duration kServingRetry = Duration::Millis(100);
 
 }  // namespace
 
@@ -61,7 +64,7 @@ void Coordinator::Tick(Instant now) {
 
 bool Coordinator::HasReady() const {
   return !ready_.writes.empty() || !ready_.fences.empty() || !ready_.serving.empty() ||
-         !ready_.timelines.empty() || !ready_.events.empty();
+         !ready_.serving_changes.empty() || !ready_.timelines.empty() || !ready_.events.empty();
 }
 
 CoordinatorReady Coordinator::TakeReady() { return std::exchange(ready_, CoordinatorReady{}); }
@@ -152,7 +155,8 @@ bool Coordinator::PromotionUnconfirmed() const {
          (r->role != MemberRole::kPrimary && r->role != MemberRole::kWritesPaused);
 }
 
-void Coordinator::Observe(const CasResult& in, Instant) {
+void Coordinator::Observe(const CasResult& in, Instant now) {
+  if (serving_id_ && in.id == *serving_id_) return ServingOutcome(in, now);
   if (!cas_id_ || in.id != *cas_id_) return;
   cas_id_.reset();
   cas_outcome_ = in.succeeded;
@@ -160,6 +164,27 @@ void Coordinator::Observe(const CasResult& in, Instant) {
     group_ = cas_next_;
     group_revision_ = in.revision;
   }
+}
+
+void Coordinator::ServingOutcome(const CasResult& in, Instant now) {
+  serving_id_.reset();
+  const std::string epoch = std::to_string(serving_next_.epoch);
+  if (!in.succeeded) {
+    serving_retry_at_ = now + kServingRetry;
+    return Emit("-serving-cas-failed", config_.name, now, {{"epoch", epoch}});
+  }
+  ServingChange change{config_.name, serving_next_, {}, {}, serving_decided_, now};
+  const std::vector<std::string>& before = serving_seen_.members;
+  const std::vector<std::string>& after = serving_next_.members;
+  std::set_difference(after.begin(), after.end(), before.begin(), before.end(),
+                      std::back_inserter(change.joined));
+  std::set_difference(before.begin(), before.end(), after.begin(), after.end(),
+                      std::back_inserter(change.left));
+  for (const std::string& m : change.joined) Emit("+serving", m, now, {{"epoch", epoch}});
+  for (const std::string& m : change.left) Emit("-serving", m, now, {{"epoch", epoch}});
+  // The watch may have brought the record already.
+  if (serving_next_.epoch > serving_.epoch) serving_ = serving_next_;
+  ready_.serving_changes.push_back(std::move(change));
 }
 
 void Coordinator::Observe(const FenceResult& in, Instant now) {

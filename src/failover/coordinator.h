@@ -40,8 +40,11 @@
 // TILT: a Tick more than tilt.max_tick_gap after the previous one, or a
 // reported SchedulingGap that long, makes the coordinator observe without
 // acting for tilt.period ("+tilt" / "-tilt"). Maintenance (GroupRecord.paused)
-// suppresses automatic failover. Active-active groups have no primary: the
-// coordinator publishes the serving set (healthy members) with a rising epoch.
+// suppresses automatic failover. Active-active groups have no primary and no
+// failover: the coordinator publishes the serving set (members reported
+// healthy and not observed down by a majority of agents) with ServingCas,
+// one write at a time, each raising the epoch by one; a refused CAS waits
+// kServingRetry (or the record that beat it) and tries again.
 //
 // The driver calls Tick at a steady interval well below tilt.max_tick_gap
 // (100ms in the tests): a longer gap is read as a scheduling failure of its
@@ -140,11 +143,27 @@ struct FenceOrder {
   std::string node;
   Epoch epoch = 0;
 };
+// Active-active: publish `next` (answer with CasResult{id}).
+struct ServingWrite {
+  uint64_t id = 0;
+  store::Txn txn;  // ServingCas(group, the record it replaces, next)
+  ServingRecord next;
+};
+// A serving set the store took: who joined and who left it, and when.
+struct ServingChange {
+  std::string group;
+  ServingRecord record;
+  std::vector<std::string> joined;
+  std::vector<std::string> left;
+  Instant decided;    // the coordinator saw the readiness change and wrote
+  Instant published;  // the CAS succeeded
+};
 struct CoordinatorReady {
   std::vector<GroupWrite> writes;
   std::vector<FenceOrder> fences;
-  std::vector<ServingRecord> serving;  // Put at ServingKey
-  std::vector<Timeline> timelines;     // closed; keep in the history
+  std::vector<ServingWrite> serving;
+  std::vector<ServingChange> serving_changes;
+  std::vector<Timeline> timelines;  // closed; keep in the history
   std::vector<detect::Event> events;
 };
 
@@ -251,6 +270,7 @@ class Coordinator {
   std::optional<bool> TakeCasOutcome();
   void Close(const std::string& outcome, Instant now);
   void PublishServing(Instant now);
+  void ServingOutcome(const CasResult& in, Instant now);
   void Emit(std::string name, std::string target, Instant now,
             std::vector<std::pair<std::string, std::string>> fields = {});
   const MemberRecord* Record(const std::string& member) const;
@@ -264,9 +284,16 @@ class Coordinator {
   store::Revision group_revision_ = 0;
   MemberRecords records_;
   LeaseView lease_;
-  ServingRecord serving_;
   std::optional<SyncRecord> sync_;
   Epoch lease_epoch_seen_ = 0;  // the highest epoch a lease was seen held at
+  ServingRecord serving_;       // the newest serving record known to be in the store
+  // The serving write in flight (one at a time): its id, the record it
+  // replaces and the one it writes.
+  std::optional<uint64_t> serving_id_;
+  ServingRecord serving_seen_;
+  ServingRecord serving_next_;
+  Instant serving_decided_;
+  Instant serving_retry_at_;
 
   // Detection.
   bool sdown_ = false;

@@ -416,24 +416,25 @@ void Coordinator::WriteGroup(const GroupRecord& next, LeaseRule rule, bool track
 std::optional<bool> Coordinator::TakeCasOutcome() { return std::exchange(cas_outcome_, {}); }
 
 void Coordinator::PublishServing(Instant now) {
-  if (group_.paused) return;
-  std::vector<std::string> healthy;
+  if (group_.paused || serving_id_ || now < serving_retry_at_) return;
+  std::vector<std::string> ready;
   for (const MemberConfig& m : config_.members) {
     const MemberRecord* r = Record(m.name);
-    if (r && r->health == detect::Health::kHealthy) healthy.push_back(m.name);
-  }
-  std::sort(healthy.begin(), healthy.end());
-  if (healthy == serving_.members) return;
-  for (const std::string& m : healthy) {
-    if (!std::binary_search(serving_.members.begin(), serving_.members.end(), m)) {
-      Emit("+serving", m, now);
+    // A majority of agents not reaching it outweighs its own agent's report
+    // (which stops changing when that agent dies).
+    if (r && r->health == detect::Health::kHealthy &&
+        static_cast<int>(r->observed_down_by.size()) < quorum_) {
+      ready.push_back(m.name);
     }
   }
-  for (const std::string& m : serving_.members) {
-    if (!std::binary_search(healthy.begin(), healthy.end(), m)) Emit("-serving", m, now);
-  }
-  serving_ = ServingRecord{serving_.epoch + 1, std::move(healthy)};
-  ready_.serving.push_back(serving_);
+  std::sort(ready.begin(), ready.end());
+  if (ready == serving_.members) return;
+  serving_id_ = next_id_++;
+  serving_seen_ = serving_;
+  serving_next_ = ServingRecord{serving_.epoch + 1, std::move(ready)};
+  serving_decided_ = now;
+  ready_.serving.push_back(ServingWrite{
+      *serving_id_, ServingCas(config_.name, serving_seen_, serving_next_), serving_next_});
 }
 
 }  // namespace baton::failover

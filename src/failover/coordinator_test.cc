@@ -570,5 +570,106 @@ TEST(CoordinatorTakeoverTest, AnUnconfirmedPromotionConfirmedMeanwhileIsAnOldPri
   EXPECT_EQ(r.writes[0].next.primary, "a");
 }
 
+// Active-active: no group record, no lease; the serving set follows readiness.
+class ActiveActiveTest : public ::testing::Test {
+ protected:
+  static GroupConfig Config() {
+    GroupConfig c = ThreeMembers();
+    c.mode = GroupMode::kActiveActive;
+    return c;
+  }
+  ActiveActiveTest() : config_(Config()), c_(config_, 3, At(0)) {
+    c_.Step(GroupObserved{GroupRecord{}, 0}, At(0));
+    c_.Step(LeaseObserved{std::nullopt, false}, At(0));
+  }
+  void Report(const std::string& name, detect::Health health, Instant now,
+              std::set<std::string> down_by = {}) {
+    MemberRecord r = Member(name, MemberRole::kUnknown, std::move(down_by));
+    r.epoch_seen = 0;
+    r.health = health;
+    c_.Step(MemberObserved{r}, now);
+  }
+  // Answers the one serving write of the Ready.
+  CoordinatorReady Answer(bool succeeded, Instant now) {
+    CoordinatorReady r = c_.TakeReady();
+    EXPECT_EQ(r.serving.size(), 1u);
+    if (r.serving.empty()) return r;
+    c_.Step(CasResult{r.serving[0].id, succeeded, 0}, now);
+    return r;
+  }
+
+  GroupConfig config_;
+  Coordinator c_;
+};
+
+TEST_F(ActiveActiveTest, PublishesOneCasAtATimeWithTheEpochRaisedByOne) {
+  Report("a", detect::Health::kHealthy, At(10));
+  Report("b", detect::Health::kHealthy, At(10));  // while the first write is in flight
+  CoordinatorReady first = Answer(true, At(20));
+  EXPECT_EQ(first.serving[0].next, (ServingRecord{1, {"a"}}));
+  EXPECT_EQ(first.serving[0].txn, ServingCas("cache", ServingRecord{}, first.serving[0].next));
+  EXPECT_TRUE(first.events.empty()) << "events only once the store took the set";
+
+  CoordinatorReady second = c_.TakeReady();  // b and c: the set as it is now
+  ASSERT_EQ(second.serving_changes.size(), 1u);
+  EXPECT_EQ(second.serving_changes[0].joined, std::vector<std::string>{"a"});
+  EXPECT_EQ(second.serving_changes[0].published, At(20));
+  EXPECT_TRUE(Has(second.events, "+serving"));
+  ASSERT_EQ(second.serving.size(), 1u);
+  EXPECT_EQ(second.serving[0].next, (ServingRecord{2, {"a", "b"}}));
+  EXPECT_EQ(second.serving[0].txn,
+            ServingCas("cache", ServingRecord{1, {"a"}}, second.serving[0].next));
+  EXPECT_TRUE(second.writes.empty() && second.fences.empty()) << "no group record, no fence";
+}
+
+TEST_F(ActiveActiveTest, ARefusedCasWaitsAndTriesAgainFromTheRecordThatBeatIt) {
+  Report("a", detect::Health::kHealthy, At(10));
+  Answer(false, At(20));
+  EXPECT_TRUE(Has(c_.TakeReady().events, "-serving-cas-failed"));
+  c_.Tick(At(50));
+  EXPECT_TRUE(c_.TakeReady().serving.empty()) << "waits before trying again";
+  c_.Step(ServingObserved{ServingRecord{4, {"b"}}}, At(60));  // another coordinator's
+  c_.Tick(At(130));
+  CoordinatorReady r = c_.TakeReady();
+  ASSERT_EQ(r.serving.size(), 1u);
+  EXPECT_EQ(r.serving[0].next, (ServingRecord{5, {"a"}}));
+  EXPECT_EQ(r.serving[0].txn, ServingCas("cache", ServingRecord{4, {"b"}}, r.serving[0].next));
+}
+
+TEST_F(ActiveActiveTest, AMemberLeavesWhenUnhealthyOrDownForAMajority) {
+  Report("a", detect::Health::kHealthy, At(0));
+  Answer(true, At(1));
+  Report("b", detect::Health::kHealthy, At(2));
+  Answer(true, At(3));
+  Report("c", detect::Health::kHealthy, At(4));
+  Answer(true, At(5));
+  Report("b", detect::Health::kUnhealthy, At(6));
+  CoordinatorReady r = Answer(true, At(7));
+  EXPECT_EQ(r.serving[0].next, (ServingRecord{4, {"a", "c"}}));
+  EXPECT_TRUE(Has(c_.TakeReady().events, "-serving"));
+  Report("c", detect::Health::kHealthy, At(8), {"n1"});  // one observer: stays
+  EXPECT_TRUE(c_.TakeReady().serving.empty());
+  Report("c", detect::Health::kHealthy, At(9), {"n1", "n2"});  // its agent may be dead
+  r = Answer(true, At(10));
+  EXPECT_EQ(r.serving[0].next, (ServingRecord{5, {"a"}}));
+  Report("b", detect::Health::kHealthy, At(11));
+  r = Answer(true, At(12));
+  EXPECT_EQ(r.serving[0].next, (ServingRecord{6, {"a", "b"}}));
+  const std::vector<ServingChange> changes = c_.TakeReady().serving_changes;
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].joined, std::vector<std::string>{"b"});
+}
+
+TEST_F(ActiveActiveTest, FailoverAndSwitchoverAreRefused) {
+  Report("a", detect::Health::kHealthy, At(0));
+  c_.TakeReady();
+  c_.Step(FailoverRequest{}, At(1));
+  c_.Step(SwitchoverRequest{"a"}, At(2));
+  const CoordinatorReady r = c_.TakeReady();
+  EXPECT_TRUE(Has(r.events, "-failover-refused"));
+  EXPECT_TRUE(Has(r.events, "-switchover-refused"));
+  EXPECT_EQ(c_.state(), FailoverState::kNone);
+}
+
 }  // namespace
 }  // namespace baton::failover

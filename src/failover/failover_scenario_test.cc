@@ -264,10 +264,27 @@ TEST(FailoverScenarioTest, ActiveActiveServingSetFollowsReadiness) {
   EXPECT_EQ(w.Serving()->members, (std::vector<std::string>{"a", "c"}));
   EXPECT_GT(w.Serving()->epoch, all.epoch);
   EXPECT_EQ(w.FirstEvent("-serving")->event.target, "b");
+  EXPECT_EQ(w.FirstEvent("-serving")->event.fields,
+            (std::vector<std::pair<std::string, std::string>>{
+                {"epoch", std::to_string(w.Serving()->epoch)}}));
+  const Epoch without_b = w.Serving()->epoch;
   w.SetPosition("b", 0);
   w.RestoreMember("b");
   w.Run(Duration::Seconds(1));
   EXPECT_EQ(w.Serving()->members, (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_GT(w.Serving()->epoch, without_b);
+  // Every published set is one change record, epochs one apart.
+  ASSERT_FALSE(w.serving_changes().empty());
+  Epoch previous = 0;
+  for (const ServingChange& change : w.serving_changes()) {
+    EXPECT_EQ(change.record.epoch, previous + 1);
+    previous = change.record.epoch;
+  }
+  EXPECT_EQ(w.serving_changes().back().joined, std::vector<std::string>{"b"});
+  EXPECT_TRUE(w.serving_changes().back().left.empty());
+  EXPECT_EQ(previous, w.Serving()->epoch);
+  EXPECT_FALSE(w.Group().has_value()) << "still no primary";
+  EXPECT_FALSE(w.FirstEvent("+command").has_value()) << "no promote, follow or fence";
 }
 
 }  // namespace

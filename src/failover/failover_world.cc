@@ -132,9 +132,12 @@ bool FailoverWorld::PumpCoordinator() {
     coordinator_->Step(CasResult{w.id, applied.succeeded, applied.revision}, local);
   }
   for (const FenceOrder& f : r.fences) coordinator_->Step(FenceResult{f.id, true}, local);
-  for (const ServingRecord& s : r.serving) {
-    Publish(Apply(store::Put{ServingKey(config_.name), Encode(s), store::kNoLease}));
+  for (const ServingWrite& s : r.serving) {
+    const store::ApplyResult applied = Apply(s.txn);
+    Publish(applied);
+    coordinator_->Step(CasResult{s.id, applied.succeeded, applied.revision}, local);
   }
+  for (ServingChange& c : r.serving_changes) serving_changes_.push_back(std::move(c));
   for (Timeline& t : r.timelines) timelines_.push_back(std::move(t));
   return true;
 }

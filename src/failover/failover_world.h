@@ -69,6 +69,7 @@ class FailoverWorld {
   const std::vector<CommandLog>& commands() const { return commands_; }
   const std::vector<EventLog>& events() const { return events_; }
   const std::vector<Timeline>& timelines() const { return timelines_; }
+  const std::vector<ServingChange>& serving_changes() const { return serving_changes_; }
   // The first event named `name` (from any source), if any.
   std::optional<EventLog> FirstEvent(const std::string& name) const;
   std::optional<CommandLog> FirstCommand(CommandKind kind, const std::string& member) const;
@@ -107,6 +108,7 @@ class FailoverWorld {
   std::vector<CommandLog> commands_;
   std::vector<EventLog> events_;
   std::vector<Timeline> timelines_;
+  std::vector<ServingChange> serving_changes_;
   Epoch max_epoch_ = 0;
   bool two_writers_reported_ = false;
 };

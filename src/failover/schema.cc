@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "core/check.h"
 #include "core/coding.h"
 
 namespace baton::failover {
@@ -270,6 +271,19 @@ store::Txn SyncCas(std::string_view group, store::Revision seen_revision, const 
       store::Compare::Value(LeaseKey(group), store::CompareOp::kEqual, Encode(held)));
   txn.then_ops.push_back(store::Put{SyncKey(group), Encode(next), store::kNoLease});
   txn.else_ops.push_back(store::Range{SyncKey(group), false});
+  return txn;
+}
+
+store::Txn ServingCas(std::string_view group, const ServingRecord& seen,
+                      const ServingRecord& next) {
+  BATON_CHECK(next.epoch > seen.epoch) << "serving epoch " << next.epoch << " after " << seen.epoch;
+  store::Txn txn;
+  const std::string key = ServingKey(group);
+  txn.compares.push_back(seen.epoch == 0
+                             ? store::Compare::Absent(key)
+                             : store::Compare::Value(key, store::CompareOp::kEqual, Encode(seen)));
+  txn.then_ops.push_back(store::Put{key, Encode(next), store::kNoLease});
+  txn.else_ops.push_back(store::Range{key, false});
   return txn;
 }
 

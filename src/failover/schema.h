@@ -174,6 +174,10 @@ store::Txn ReleaseLeaseTxn(std::string_view group, const LeaseRecord& held,
 // (its mod revision; 0 = absent).
 store::Txn SyncCas(std::string_view group, store::Revision seen_revision, const LeaseRecord& held,
                    const SyncRecord& next);
+// The coordinator publishes an active-active serving set: if the serving key
+// still holds exactly `seen` (absent when seen.epoch == 0), write `next`.
+// REQUIRES: next.epoch > seen.epoch. Else branch: read the serving key.
+store::Txn ServingCas(std::string_view group, const ServingRecord& seen, const ServingRecord& next);
 
 // An agent's report about its own member.
 store::Put MemberReport(std::string_view group, const MemberRecord& record);

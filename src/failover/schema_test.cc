@@ -83,6 +83,21 @@ TEST_F(SchemaTxnTest, PromotionNeedsTheSeenRevisionAndNoLease) {
   EXPECT_EQ(DecodeGroupRecord(sm_.Get(GroupKey("cache"))->value)->epoch, 2u);
 }
 
+TEST_F(SchemaTxnTest, ServingCasRaisesTheEpochOnlyFromTheSeenRecord) {
+  const ServingRecord none;
+  const ServingRecord first{1, {"a", "b", "c"}};
+  const ServingRecord second{2, {"a", "c"}};
+  ASSERT_TRUE(Apply(ServingCas("cache", none, first)).succeeded);
+  EXPECT_FALSE(Apply(ServingCas("cache", none, ServingRecord{1, {"a"}})).succeeded)
+      << "a second coordinator that never saw the first record";
+  EXPECT_FALSE(Apply(ServingCas("cache", ServingRecord{1, {"a"}}, second)).succeeded)
+      << "a different record at the same epoch";
+  ASSERT_TRUE(Apply(ServingCas("cache", first, second)).succeeded);
+  EXPECT_FALSE(Apply(ServingCas("cache", first, ServingRecord{2, {"b"}})).succeeded)
+      << "the epoch moved on";
+  EXPECT_EQ(*DecodeServingRecord(sm_.Get(ServingKey("cache"))->value), second);
+}
+
 TEST_F(SchemaTxnTest, ReleaseDeletesOnlyOwnLeaseAndReportsFenced) {
   ASSERT_TRUE(Apply(GroupCas("cache", 0, {1, "a", GroupState::kStable, "", "", false},
                              LeaseRule::kRequireAbsent))
