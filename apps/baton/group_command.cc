@@ -28,14 +28,29 @@ std::string Str(const json& j, const char* key) {
   return it->is_string() ? it->get<std::string>() : it->dump();
 }
 
+// "r1, r3" (or "none") from a JSON array of names.
+std::string Names(const json& names) {
+  std::string out;
+  for (const json& n : names) out += (out.empty() ? "" : ", ") + n.get<std::string>();
+  return out.empty() ? "none" : out;
+}
+
 void PrintGroup(const json& g) {
-  std::cout << "group " << Str(g, "name") << "  mode " << Str(g, "mode") << "  epoch "
-            << Str(g, "epoch") << "  primary " << Str(g, "primary") << "  state " << Str(g, "state")
-            << (g.value("paused", false) ? "  PAUSED" : "") << "\n";
+  const bool active_active = Str(g, "mode") == "active-active";
+  std::cout << "group " << Str(g, "name") << "  mode " << Str(g, "mode");
+  if (active_active) {
+    const json serving = g.value("serving", json());
+    std::cout << "  serving epoch " << (serving.is_object() ? Str(serving, "epoch") : "0")
+              << (g.value("paused", false) ? "  PAUSED" : "") << "\n  serving "
+              << Names(serving.is_object() ? serving["members"] : json::array()) << "\n";
+  } else {
+    std::cout << "  epoch " << Str(g, "epoch") << "  primary " << Str(g, "primary") << "  state "
+              << Str(g, "state") << (g.value("paused", false) ? "  PAUSED" : "") << "\n";
+  }
   if (g.contains("lease") && g["lease"].is_object()) {
     std::cout << "  lease  " << Str(g["lease"], "member") << " on " << Str(g["lease"], "node")
               << " at epoch " << Str(g["lease"], "epoch") << "\n";
-  } else {
+  } else if (!active_active) {  // active-active has no primary, so no lease
     std::cout << "  lease  none\n";
   }
   if (g.contains("coordinator") && g["coordinator"].is_object()) {
@@ -47,6 +62,7 @@ void PrintGroup(const json& g) {
     std::cout << "  " << Str(m, "name") << "  node " << Str(m, "node") << "  " << Str(m, "address")
               << "  role " << Str(m, "role") << "  health " << Str(m, "health") << "  position "
               << Str(m, "position");
+    if (m.contains("serving")) std::cout << (m.value("serving", false) ? "  serving" : "  out");
     if (m.contains("observed_down_by") && !m["observed_down_by"].empty()) {
       std::cout << "  down for " << m["observed_down_by"].dump();
     }
@@ -148,6 +164,13 @@ int RunHistory(const GroupFlags& flags) {
     return kExitOk;
   }
   for (const json& t : j->value("history", json::array())) {
+    if (t.contains("serving_epoch")) {  // an active-active serving set
+      std::cout << "serving epoch " << Str(t, "serving_epoch") << "  " << Names(t["members"])
+                << "  joined " << Names(t.value("joined", json::array())) << "  left "
+                << Names(t.value("left", json::array())) << "  (stored " << Str(t, "publish_ms")
+                << " ms after the change)\n";
+      continue;
+    }
     if (t.contains("member") && !t.contains("cause")) {  // a former primary's divergence
       const json d = t.value("divergence", json());
       std::cout << "epoch " << Str(t, "epoch") << "  " << Str(t, "member") << " followed "

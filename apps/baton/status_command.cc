@@ -130,6 +130,33 @@ void PrintPeers(const json& detection) {
   PrintTable(rows);
 }
 
+// One row per failover group: its primary, or (active-active) its serving set.
+void PrintGroups(const json& groups) {
+  if (!groups.is_array() || groups.empty()) return;
+  std::vector<std::vector<std::string>> rows = {{"GROUP", "MODE", "EPOCH", "SERVES", "STATE"}};
+  for (const json& g : groups) {
+    const json serving = g.value("serving", json());
+    if (Text(g.value("mode", json())) == "active-active") {
+      std::string members;
+      for (const json& m : serving.is_object() ? serving["members"] : json::array()) {
+        members += (members.empty() ? "" : ",") + Text(m);
+      }
+      rows.push_back({Text(g.value("name", json())), "active-active",
+                      serving.is_object() ? Text(serving["epoch"]) : "0",
+                      members.empty() ? "none" : members,
+                      g.value("paused", false) ? "paused" : "serving"});
+    } else {
+      const std::string primary = Text(g.value("primary", json()));
+      rows.push_back(
+          {Text(g.value("name", json())), Text(g.value("mode", json())),
+           Text(g.value("epoch", json())), primary.empty() ? "none" : primary,
+           Text(g.value("state", json())) + (g.value("paused", false) ? ", paused" : "")});
+    }
+  }
+  std::cout << "\n";
+  PrintTable(rows);
+}
+
 int RunStatus(const StatusFlags& flags) {
   int code = 0;
   auto j = CallJson(flags.client, admin::HttpMethod::kGet, "/v1/status", "", &code);
@@ -155,6 +182,9 @@ int RunStatus(const StatusFlags& flags) {
   PrintTable(rows);
   PrintPeers(j->value("detection", json()));
   PrintChecks(j->value("health", json()));
+  int groups_code = 0;
+  auto groups = CallJson(flags.client, admin::HttpMethod::kGet, "/v1/groups", "", &groups_code);
+  if (groups) PrintGroups(groups->value("groups", json::array()));
   return kExitOk;
 }
 

@@ -70,7 +70,8 @@ Result<std::unique_ptr<FailoverService>> FailoverService::Create(
         [&raft] { return raft.leading(); },
         [&raft] { return Voters(raft); },
         [self](const failover::Timeline& t) { self->OnTimeline(t); },
-        [self, name] { self->feed_.Publish(self->groups_.at(name)->Topology()); },
+        [self](const failover::ServingChange& s) { self->OnServingChange(s); },
+        [self, name] { self->OnGroupChange(name); },
         options.observe_interval,
         self->watchdog_.get(),
         &self->watchdog_pool_,
@@ -79,7 +80,7 @@ Result<std::unique_ptr<FailoverService>> FailoverService::Create(
     self->groups_[name] = std::make_unique<GroupDriver>(std::move(context), std::move(g));
   }
   for (auto& [name, driver] : self->groups_) {
-    self->feed_.Publish(driver->Topology());
+    self->OnGroupChange(name);
     driver->Start();
   }
   if (!options.remote_checks.empty()) {
@@ -122,6 +123,30 @@ std::vector<std::string> FailoverService::group_names() const {
   std::vector<std::string> names;
   for (const auto& [name, driver] : groups_) names.push_back(name);
   return names;
+}
+
+void FailoverService::OnGroupChange(const std::string& name) {
+  const failover::Topology topology = groups_.at(name)->Topology();
+  if (topology.mode == failover::GroupMode::kActiveActive) {
+    const admin::MetricLabels group = {{"group", name}};
+    metrics_.AddGauge("baton_serving_members", "Members in the active-active serving set.", group)
+        .Set(static_cast<double>(topology.serving.size()));
+    metrics_.AddGauge("baton_serving_epoch", "Epoch of the active-active serving set.", group)
+        .Set(static_cast<double>(topology.epoch));
+  }
+  feed_.Publish(topology);
+}
+
+void FailoverService::OnServingChange(const failover::ServingChange& s) {
+  auto count = [&](const char* change, size_t n) {
+    metrics_
+        .AddCounter("baton_serving_changes_total",
+                    "Members that joined or left an active-active serving set.",
+                    {{"group", s.group}, {"change", change}})
+        .Increment(static_cast<double>(n));
+  };
+  count("join", s.joined.size());
+  count("leave", s.left.size());
 }
 
 void FailoverService::OnTimeline(const failover::Timeline& t) {

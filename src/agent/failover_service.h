@@ -12,7 +12,10 @@
 // whose verdicts write this node into their observed_down_by (ODOWN).
 // Topology: topology() delivers every group's Topology on each change.
 // Metrics: baton_failover_detect_seconds and baton_failover_recover_seconds
-// (histograms, per group) and baton_failovers_total{group,cause}.
+// (histograms, per group) and baton_failovers_total{group,cause}; for
+// active-active groups baton_serving_members and baton_serving_epoch (gauges,
+// every node) and baton_serving_changes_total{group,change=join|leave} (the
+// coordinator's node).
 //
 // Loop thread only. The loop, logger, metrics, raft and stores outlive it.
 #pragma once
@@ -84,6 +87,9 @@ class FailoverService {
                   int worker_threads, int local_members);
   void Tick();
   void OnTimeline(const failover::Timeline& timeline);
+  void OnServingChange(const failover::ServingChange& change);  // counters (coordinator)
+  // Publishes the group's topology; serving gauges on every node.
+  void OnGroupChange(const std::string& name);
 
   net::EventLoop& loop_;
   Logger& logger_;

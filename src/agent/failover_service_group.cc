@@ -503,10 +503,9 @@ void GroupDriver::Pump() {
       Record(r.events, "coordinator");
       for (const failover::GroupWrite& w : r.writes) RunWrite(w);
       for (const failover::FenceOrder& f : r.fences) RunFence(f);
-      for (const failover::ServingRecord& s : r.serving) {
-        Write(PutTxn(failover::ServingKey(config_.name), failover::Encode(s)), nullptr);
-      }
+      for (const failover::ServingWrite& s : r.serving) RunServingWrite(s);
       for (const failover::Timeline& t : r.timelines) SaveTimeline(t);
+      for (const failover::ServingChange& s : r.serving_changes) SaveServingChange(s);
     }
     if (!progress) break;
   }
@@ -702,6 +701,15 @@ void GroupDriver::RunWrite(const failover::GroupWrite& write) {
   });
 }
 
+void GroupDriver::RunServingWrite(const failover::ServingWrite& write) {
+  const uint64_t id = write.id;
+  Write(write.txn, [this, id](Result<store::TxnResponse> r) {
+    StepCoordinator(
+        failover::CasResult{id, r.has_value() && r->succeeded, r.has_value() ? r->revision : 0},
+        c_.loop.Now());
+  });
+}
+
 void GroupDriver::RunFence(const failover::FenceOrder& order) {
   if (!fence_hook_) {
     StepCoordinator(failover::FenceResult{order.id, false}, c_.loop.Now());
@@ -724,6 +732,11 @@ void GroupDriver::RunFence(const failover::FenceOrder& order) {
 void GroupDriver::SaveTimeline(const failover::Timeline& timeline) {
   if (c_.on_timeline) c_.on_timeline(timeline);
   Write(PutTxn(HistoryKey(timeline), TimelineJson(timeline)), nullptr);
+}
+
+void GroupDriver::SaveServingChange(const failover::ServingChange& change) {
+  if (c_.on_serving_change) c_.on_serving_change(change);
+  Write(PutTxn(ServingHistoryKey(change), ServingChangeJson(change)), nullptr);
 }
 
 void GroupDriver::Record(const std::vector<detect::Event>& events, const std::string& source) {

@@ -14,8 +14,12 @@
 //    revoke, the release only after the same Ready's fence completed);
 //    member reports (rewritten until the store holds this agent's view);
 //    GroupCas writes; fencing orders through the hook;
-//    serving sets; closed timelines into /baton/groups/<g>/history/; every
-//    event to the notify hooks.
+//    serving sets (active-active: ServingCas, the outcome back to the
+//    coordinator); closed timelines and serving changes into
+//    /baton/groups/<g>/history/; every event to the notify hooks.
+//    An active-active group has no group record, so the MemberAgent issues
+//    no promote, follow or fence and takes no lease: its members only report
+//    their health, and the coordinator turns those reports into the set.
 //  - Watches its members with Adapter::WaitUntilGone where the adapter can
 //    (an exit makes the member unhealthy at once), and observes them through
 //    Adapter::Observe (position, and health
@@ -79,7 +83,8 @@ struct GroupDriverContext {
   std::function<bool()> leading;                               // this node leads the store
   std::function<int()> voters;                                 // voting agents (ODOWN quorum)
   std::function<void(const failover::Timeline&)> on_timeline;  // metrics
-  std::function<void()> on_change;                             // records changed (topology)
+  std::function<void(const failover::ServingChange&)> on_serving_change;  // metrics
+  std::function<void()> on_change;  // records changed (topology)
   Duration observe_interval;
   // Null: no watchdog. Arm/Disarm run on `watchdog_pool` (one thread, in order).
   adapters::WatchdogClient* watchdog = nullptr;
@@ -199,7 +204,9 @@ class GroupDriver {
   void Write(store::Txn txn, std::function<void(Result<store::TxnResponse>)> done);
   void RunWrite(const failover::GroupWrite& write);
   void RunFence(const failover::FenceOrder& order);
+  void RunServingWrite(const failover::ServingWrite& write);
   void SaveTimeline(const failover::Timeline& timeline);
+  void SaveServingChange(const failover::ServingChange& change);
   void Observe(const std::string& name, Local& m, Instant now);
   void FeedStatus(const std::string& name, Local& m, Instant now);
   // Watches a healthy member for its exit (Adapter::WaitUntilGone): a crash

@@ -33,6 +33,21 @@ std::string DivergenceKey(const std::string& group, failover::Epoch epoch,
   return EpochPrefix(group, epoch) + "-divergence-" + member;
 }
 
+std::string ServingHistoryKey(const failover::ServingChange& change) {
+  return EpochPrefix(change.group, change.record.epoch) + "-serving";
+}
+
+std::string ServingChangeJson(const failover::ServingChange& c) {
+  nlohmann::json j = {{"group", c.group},
+                      {"serving_epoch", c.record.epoch},
+                      {"members", c.record.members},
+                      {"joined", c.joined},
+                      {"left", c.left},
+                      {"publish_ms", (c.published - c.decided).millis()},
+                      {"closed_at_unix_ms", UnixMillis()}};
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 std::string DivergenceJson(const std::string& group, failover::Epoch epoch,
                            const std::string& member, const std::string& new_primary,
                            const Result<adapters::Divergence>& divergence) {

@@ -9,6 +9,7 @@
 
 #include "adapters/adapter.h"
 #include "core/result.h"
+#include "failover/coordinator.h"
 #include "failover/timeline.h"
 
 namespace baton::agent {
@@ -33,5 +34,13 @@ std::string DivergenceKey(const std::string& group, failover::Epoch epoch,
 std::string DivergenceJson(const std::string& group, failover::Epoch epoch,
                            const std::string& member, const std::string& new_primary,
                            const Result<adapters::Divergence>& divergence);
+
+// An active-active serving set the coordinator published:
+// history/<serving epoch>-<ms>-serving.
+std::string ServingHistoryKey(const failover::ServingChange& change);
+// {"group","serving_epoch","members":[..],"joined":[..],"left":[..],
+//  "publish_ms" (from the coordinator seeing the change to the store taking
+//  it),"closed_at_unix_ms"}
+std::string ServingChangeJson(const failover::ServingChange& change);
 
 }  // namespace baton::agent

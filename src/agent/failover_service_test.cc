@@ -758,5 +758,107 @@ TEST_F(FailoverServiceTest, NewCoordinatorFindingTheLeaseGoneFailsOverAtOnce) {
   EXPECT_LT(took.millis(), config_.timeouts.retry_after.millis() / 2);
 }
 
+// Active-active: no primary, no lease, no adapter command; the serving set
+// follows each member's health with a rising epoch, across a coordinator change.
+class FailoverServiceActiveActiveTest : public FailoverServiceTest {
+ protected:
+  FailoverServiceActiveActiveTest() : FailoverServiceTest(false) {
+    config_.mode = failover::GroupMode::kActiveActive;
+    for (int i = 0; i < 3; ++i) StartAgent(i);
+  }
+  std::optional<failover::ServingRecord> Serving(int i) {
+    return agents_[i]->group("cache")->View(cluster_.loop().Now()).serving;
+  }
+  // Waits until node i sees exactly `members` serving; returns its epoch (0: timeout).
+  Epoch WaitForServing(int i, std::vector<std::string> members) {
+    Epoch epoch = 0;
+    cluster_.WaitFor(
+        [&] {
+          std::optional<failover::ServingRecord> s = Serving(i);
+          if (s && s->members == members) epoch = s->epoch;
+          return epoch != 0;
+        },
+        Duration::Seconds(20));
+    return epoch;
+  }
+  std::string History(int i) {
+    std::optional<Result<store::RangeResponse>> r = cluster_.Await<store::RangeResponse>(
+        [&](auto done) { cluster_.store(i).Range("/baton/groups/cache/history/", true, done); });
+    std::string all;
+    if (r && r->has_value()) {
+      for (const store::KeyValue& kv : (*r)->kvs) all += kv.key + " " + kv.value + "\n";
+    }
+    return all;
+  }
+};
+
+TEST_F(FailoverServiceActiveActiveTest, MembersLeaveAndRejoinTheServingSetByHealth) {
+  const std::vector<std::string> all = {"r1", "r2", "r3"};
+  const Epoch first = WaitForServing(0, all);
+  ASSERT_NE(first, 0u) << Describe();
+  failover::Topology seen;
+  const int id = agents_[2]->topology().Subscribe([&](const failover::Topology& t) { seen = t; });
+  EXPECT_TRUE(cluster_.WaitFor([&] { return seen.serving == all; }));
+  EXPECT_TRUE(seen.primary.empty());
+
+  services_[1]->SetUp(false);  // r2's two failed Observe calls (200ms apart)
+  const Epoch without = WaitForServing(2, {"r1", "r3"});
+  ASSERT_GT(without, first) << Describe();
+  EXPECT_TRUE(cluster_.WaitFor([&] {
+    return seen.serving == std::vector<std::string>{"r1", "r3"};
+  }));
+  EXPECT_EQ(seen.epoch, without);
+  services_[1]->SetUp(true);
+  const Epoch back = WaitForServing(2, all);
+  ASSERT_GT(back, without) << Describe();
+  agents_[2]->topology().Unsubscribe(id);
+
+  // Nothing primary-shaped happened: no group record, no lease, no command.
+  EXPECT_FALSE(Group(0).has_value());
+  const int leader = *cluster_.Leader();
+  const GroupView view = agents_[leader]->group("cache")->View(cluster_.loop().Now());
+  EXPECT_FALSE(view.lease.has_value());
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(services_[i]->PromotedEpoch(), 0u);
+    EXPECT_EQ(services_[i]->Role(), MemberRole::kReplica);
+    EXPECT_EQ(services_[i]->Following(), "");
+  }
+  std::string events;
+  for (const detect::Event& e : view.recent_events) events += e.ToString() + "\n";
+  EXPECT_NE(events.find("-serving r2 epoch=" + std::to_string(without)), std::string::npos)
+      << events;
+  EXPECT_NE(events.find("+serving r2 epoch=" + std::to_string(back)), std::string::npos) << events;
+  EXPECT_EQ(events.find("+command"), std::string::npos) << events;
+
+  // Every published set is in the history, with who joined and left.
+  const std::string history = History(leader);
+  EXPECT_NE(history.find(R"("left":["r2"],"members":["r1","r3"],)"), std::string::npos) << history;
+  EXPECT_NE(history.find(R"("joined":["r2"],"left":[],"members":["r1","r2","r3"],)"),
+            std::string::npos)
+      << history;
+  const std::string metrics = cluster_.metrics(leader).RenderPrometheus();
+  EXPECT_NE(metrics.find(R"(baton_serving_changes_total{group="cache",change="leave"} 1)"),
+            std::string::npos)
+      << metrics;
+  const std::string follower = cluster_.metrics((leader + 1) % 3).RenderPrometheus();
+  EXPECT_NE(follower.find(R"(baton_serving_members{group="cache"} 3)"), std::string::npos)
+      << follower;
+
+  // A new store leader's coordinator continues from the stored set.
+  agents_[leader].reset();
+  cluster_.Stop(leader);
+  const int observer = (leader + 1) % 3;
+  const int other = (leader + 2) % 3;
+  ASSERT_TRUE(cluster_.WaitFor([&] {
+    std::optional<int> l = cluster_.Leader();
+    return l && *l != leader;
+  }));
+  services_[other]->SetUp(false);
+  std::vector<std::string> rest = all;
+  rest.erase(rest.begin() + other);
+  const Epoch later = WaitForServing(observer, rest);
+  EXPECT_GT(later, back) << Describe(observer);
+}
+
 }  // namespace
 }  // namespace baton::agent

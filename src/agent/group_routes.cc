@@ -1,6 +1,7 @@
 // Failover routes (group_routes.h).
 #include "agent/group_routes.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "agent/failover_service_writer.h"
@@ -35,6 +36,10 @@ json GroupJson(const GroupDriver& driver, Instant now) {
       member["role"] = "unknown";
       member["health"] = "unknown";
     }
+    if (config.mode == failover::GroupMode::kActiveActive) {
+      member["serving"] = v.serving && std::binary_search(v.serving->members.begin(),
+                                                          v.serving->members.end(), m.name);
+    }
     members.push_back(std::move(member));
   }
   json lease = nullptr;
@@ -61,6 +66,7 @@ json GroupJson(const GroupDriver& driver, Instant now) {
           {"paused", g.paused},
           {"revision", v.group_revision},
           {"lease", lease},
+          {"serving", serving},
           {"members", members},
           {"serving", serving},
           {"coordinator", coordinator},

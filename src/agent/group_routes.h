@@ -4,7 +4,9 @@
 //   GET  /v1/groups/<g>                  {name, mode, epoch, primary, state, reason,
 //                                        switchover_target, paused, lease, members:[{name,
 //                                        node, address, role, health, position, epoch_seen,
-//                                        following, observed_down_by}], coordinator:
+//                                        following, observed_down_by, serving (active-active
+//                                        only)}], serving: {epoch, members} | null (the
+//                                        published active-active set), coordinator:
 //                                        {state, tilt, odown, candidate} | null, events}
 //   GET  /v1/groups/<g>/history          {"history":[timeline JSON, oldest first]}
 //   POST /v1/groups/<g>/switchover       {"to":"m"} (optional: best replica)
