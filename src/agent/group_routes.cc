@@ -66,7 +66,6 @@ json GroupJson(const GroupDriver& driver, Instant now) {
           {"paused", g.paused},
           {"revision", v.group_revision},
           {"lease", lease},
-          {"serving", serving},
           {"members", members},
           {"serving", serving},
           {"coordinator", coordinator},
