@@ -80,6 +80,22 @@ def free_port():
     raise RuntimeError("no fresh free port after 100 tries")
 
 
+def start_redis(test, root, port, extra=()):
+    """Debian's redis-server on 127.0.0.1:port without persistence; killed
+    by its pid when `test` (a TestCase) cleans up. Returns the Popen."""
+    proc = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no", "--dir", root] + list(extra),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+
+    def stop():
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)  # also ends a SIGSTOPped one
+            proc.wait(timeout=10)
+    test.addCleanup(stop)
+    return proc
+
+
 def wait_until(fn, timeout, interval=0.05, what="condition"):
     """Polls fn() until it returns something truthy; raises on the deadline."""
     deadline = time.monotonic() + timeout

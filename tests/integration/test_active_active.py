@@ -77,17 +77,7 @@ def ask(port, *args, timeout=1.0):
 
 class ActiveActive(h.ClusterTestCase):
     def start_redis(self, root, port, name):
-        proc = subprocess.Popen(
-            ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", root],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
-
-        def stop():
-            if proc.poll() is None:
-                os.kill(proc.pid, signal.SIGCONT)
-                os.kill(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
-        self.addCleanup(stop)
+        proc = h.start_redis(self, root, port)
         h.wait_until(lambda: ask(port, "SET", "whoami", name) == "OK", 10,
                      what="redis-server on %d" % port)
         return proc
