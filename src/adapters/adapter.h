@@ -96,23 +96,6 @@ class Adapter {
   virtual Status WaitUntilGone(const std::atomic<bool>& cancel) = 0;
 };
 
-// Declares every Adapter method as an override, inside an implementation's
-// class body: one list, so a method added to Adapter reaches every adapter.
-#define BATON_ADAPTER_OVERRIDES                                                                  \
-  Status Start(Instant deadline) override;                                                       \
-  Status Stop(Instant deadline) override;                                                        \
-  Status Promote(failover::Epoch epoch, Instant deadline) override;                              \
-  Status Demote(failover::Epoch epoch, Instant deadline) override;                               \
-  Status Fence(Instant deadline) override;                                                       \
-  Status Follow(const std::string& primary_address, failover::Epoch epoch, Instant deadline)     \
-      override;                                                                                  \
-  Status PauseWrites(Instant deadline) override;                                                 \
-  Status ResumeWrites(Instant deadline) override;                                                \
-  Result<MemberState> Observe(Instant deadline) override;                                        \
-  Result<Divergence> MeasureDivergence(const std::string& new_primary_address, Instant deadline) \
-      override;                                                                                  \
-  Status WaitUntilGone(const std::atomic<bool>& cancel) override
-
 // A member's `adapter:` settings from the config: kind plus its own keys,
 // each with the config line it came from so an adapter can name it in errors.
 struct AdapterSetting {

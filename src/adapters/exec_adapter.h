@@ -50,7 +50,19 @@ class ExecAdapter final : public Adapter {
   ExecAdapter(MemberIdentity identity, std::map<std::string, std::vector<std::string>> commands,
               std::string pid_file);
 
-  BATON_ADAPTER_OVERRIDES;
+  Status Start(Instant deadline) override;
+  Status Stop(Instant deadline) override;
+  Status Promote(failover::Epoch epoch, Instant deadline) override;
+  Status Demote(failover::Epoch epoch, Instant deadline) override;
+  Status Fence(Instant deadline) override;
+  Status Follow(const std::string& primary_address, failover::Epoch epoch,
+                Instant deadline) override;
+  Status PauseWrites(Instant deadline) override;
+  Status ResumeWrites(Instant deadline) override;
+  Result<MemberState> Observe(Instant deadline) override;
+  Result<Divergence> MeasureDivergence(const std::string& new_primary_address,
+                                       Instant deadline) override;
+  Status WaitUntilGone(const std::atomic<bool>& cancel) override;
 
   // The fence command with its environment, for a process that fences on
   // its own (the watchdog). BATON_DEADLINE_MS is not set.

@@ -79,7 +79,19 @@ class RedisAdapter : public Adapter {
   explicit RedisAdapter(RedisAdapterOptions options);
   ~RedisAdapter() override;
 
-  BATON_ADAPTER_OVERRIDES;
+  Status Start(Instant deadline) override;
+  Status Stop(Instant deadline) override;
+  Status Promote(failover::Epoch epoch, Instant deadline) override;
+  Status Demote(failover::Epoch epoch, Instant deadline) override;
+  Status Fence(Instant deadline) override;
+  Status Follow(const std::string& primary_address, failover::Epoch epoch,
+                Instant deadline) override;
+  Status PauseWrites(Instant deadline) override;
+  Status ResumeWrites(Instant deadline) override;
+  Result<MemberState> Observe(Instant deadline) override;
+  Result<Divergence> MeasureDivergence(const std::string& new_primary_address,
+                                       Instant deadline) override;
+  Status WaitUntilGone(const std::atomic<bool>& cancel) override;
 
  private:
   // Runs a command on the cached connection, opening it when needed and

@@ -31,7 +31,18 @@ class LeaderWriter final : public store::Store {
                LeaderWriterOptions options);
   ~LeaderWriter() override;
 
-  BATON_STORE_OVERRIDES;
+  void Range(std::string key, bool prefix, Callback<store::RangeResponse> done) override;
+  void Put(std::string key, std::string value, store::LeaseId lease,
+           Callback<store::PutResponse> done) override;
+  void Delete(std::string key, Callback<store::DeleteResponse> done) override;
+  void DeleteRange(std::string prefix, Callback<store::DeleteResponse> done) override;
+  void Commit(store::Txn txn, Callback<store::TxnResponse> done) override;
+  void LeaseGrant(Duration ttl, Callback<store::LeaseGrantResponse> done) override;
+  void LeaseKeepAlive(store::LeaseId id, Callback<Duration> done) override;
+  void LeaseRevoke(store::LeaseId id, Callback<store::DeleteResponse> done) override;
+  store::WatchId Watch(std::string prefix, store::Revision start_revision,
+                       WatchCallback on_events) override;
+  void Cancel(store::WatchId id) override;
 
  private:
   // The leader's admin endpoint, or nullopt.

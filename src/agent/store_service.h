@@ -40,7 +40,18 @@ class StoreService final : public store::Store {
   StoreService(const StoreService&) = delete;
   StoreService& operator=(const StoreService&) = delete;
 
-  BATON_STORE_OVERRIDES;
+  void Range(std::string key, bool prefix, Callback<store::RangeResponse> done) override;
+  void Put(std::string key, std::string value, store::LeaseId lease,
+           Callback<store::PutResponse> done) override;
+  void Delete(std::string key, Callback<store::DeleteResponse> done) override;
+  void DeleteRange(std::string prefix, Callback<store::DeleteResponse> done) override;
+  void Commit(store::Txn txn, Callback<store::TxnResponse> done) override;
+  void LeaseGrant(Duration ttl, Callback<store::LeaseGrantResponse> done) override;
+  void LeaseKeepAlive(store::LeaseId id, Callback<Duration> done) override;
+  void LeaseRevoke(store::LeaseId id, Callback<store::DeleteResponse> done) override;
+  store::WatchId Watch(std::string prefix, store::Revision start_revision,
+                       WatchCallback on_events) override;
+  void Cancel(store::WatchId id) override;
 
   // Leases this node's keeper tracks (0 unless leading).
   size_t tracked_leases() const { return keeper_.size(); }

@@ -33,7 +33,16 @@ class LocalStore final : public Store {
   Status Compact(Revision revision);
   const StateMachine& state() const { return state_; }
 
-  BATON_STORE_OVERRIDES;
+  void Range(std::string key, bool prefix, Callback<RangeResponse> done) override;
+  void Put(std::string key, std::string value, LeaseId lease, Callback<PutResponse> done) override;
+  void Delete(std::string key, Callback<DeleteResponse> done) override;
+  void DeleteRange(std::string prefix, Callback<DeleteResponse> done) override;
+  void Commit(Txn txn, Callback<TxnResponse> done) override;
+  void LeaseGrant(Duration ttl, Callback<LeaseGrantResponse> done) override;
+  void LeaseKeepAlive(LeaseId id, Callback<Duration> done) override;
+  void LeaseRevoke(LeaseId id, Callback<DeleteResponse> done) override;
+  WatchId Watch(std::string prefix, Revision start_revision, WatchCallback on_events) override;
+  void Cancel(WatchId id) override;
 
  private:
   struct Delivery {

@@ -93,22 +93,4 @@ class Store {
   virtual void Cancel(WatchId id) = 0;
 };
 
-// Declares every Store method as an override, inside an implementation's
-// class body (from any namespace): one list for every implementation.
-#define BATON_STORE_OVERRIDES                                                                      \
-  void Range(std::string key, bool prefix, Callback<::baton::store::RangeResponse> done) override; \
-  void Put(std::string key, std::string value, ::baton::store::LeaseId lease,                      \
-           Callback<::baton::store::PutResponse> done) override;                                   \
-  void Delete(std::string key, Callback<::baton::store::DeleteResponse> done) override;            \
-  void DeleteRange(std::string prefix, Callback<::baton::store::DeleteResponse> done) override;    \
-  void Commit(::baton::store::Txn txn, Callback<::baton::store::TxnResponse> done) override;       \
-  void LeaseGrant(::baton::Duration ttl, Callback<::baton::store::LeaseGrantResponse> done)        \
-      override;                                                                                    \
-  void LeaseKeepAlive(::baton::store::LeaseId id, Callback<::baton::Duration> done) override;      \
-  void LeaseRevoke(::baton::store::LeaseId id, Callback<::baton::store::DeleteResponse> done)      \
-      override;                                                                                    \
-  ::baton::store::WatchId Watch(std::string prefix, ::baton::store::Revision start_revision,       \
-                                WatchCallback on_events) override;                                 \
-  void Cancel(::baton::store::WatchId id) override
-
 }  // namespace baton::store
