@@ -55,8 +55,7 @@ TEST(StandaloneConfigTest, ErrorsNameTheKeyAndLine) {
   for (const Case& c : cases) {
     Result<StandaloneConfig> got = ParseStandaloneConfig(c.yaml, "p.yaml");
     ASSERT_FALSE(got.has_value()) << c.expected;
-    EXPECT_NE(got.error().ToString().find(c.expected), std::string::npos)
-        << got.error().ToString();
+    EXPECT_NE(got.error().ToString().find(c.expected), std::string::npos) << got.error().ToString();
   }
 }
 
