@@ -362,6 +362,14 @@ void GroupDriver::Observe(const std::string& name, Local& m, Instant now) {
                 m.replicating.reset();
                 if (result->has_value()) {
                   m.replicating = (*result)->replicating;
+                  const failover::MemberRecord& record = agent_.record(name);
+                  if (m.replicating.value_or(false)) m.stream_seen_from = record.following;
+                  // A replica that comes back writable (restarted without its
+                  // replication settings) must be made to follow again.
+                  if (record.role == failover::MemberRole::kReplica &&
+                      (*result)->role == failover::MemberRole::kPrimary) {
+                    agent_.OnMemberRoleLost(name, now);
+                  }
                   m.position = (*result)->position;
                   m.acked_position = (*result)->acked_position;
                   m.observe_failures = 0;
@@ -370,6 +378,7 @@ void GroupDriver::Observe(const std::string& name, Local& m, Instant now) {
                   WatchGone(name, m);
                 } else if (++m.observe_failures >= kObserveFall) {
                   m.observed_health = detect::Health::kUnhealthy;
+                  m.stream_seen_from.clear();
                 }
                 FeedStatus(name, m, now);
                 if (group_ && !group_->primary.empty()) UpdateObservedDown(group_->primary);
@@ -395,6 +404,7 @@ void GroupDriver::WatchGone(const std::string& name, Local& m) {
                          c_.logger.Log(LogLevel::kWarn, "failover " + config_.name + ": " + name +
                                                             " is gone: " + status->ToString());
                          m.gone = true;
+                         m.stream_seen_from.clear();
                          m.observed_health = detect::Health::kUnhealthy;
                          m.observe_failures = kObserveFall;
                          FeedStatus(name, m, c_.loop.Now());
@@ -428,7 +438,8 @@ std::optional<bool> GroupDriver::StreamStopped(const std::string& primary) const
   std::optional<bool> stopped;
   for (const auto& [name, m] : locals_) {
     const failover::MemberRecord& r = agent_.record(name);
-    if (r.role != failover::MemberRole::kReplica || r.following != primary || !m.replicating) {
+    if (r.role != failover::MemberRole::kReplica || r.following != primary || !m.replicating ||
+        m.stream_seen_from != primary) {
       continue;
     }
     stopped = stopped.value_or(false) || !*m.replicating;

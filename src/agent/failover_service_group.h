@@ -156,6 +156,11 @@ class GroupDriver {
     failover::Position position = 0;
     failover::Position acked_position = 0;  // sync / semi-sync primary (Observe)
     std::optional<bool> replicating;        // the last Observe's stream verdict (replica)
+    // The primary whose stream this replica was last seen receiving. Only a
+    // stream once seen flowing counts as stopped: a replica still doing its
+    // first sync after a follow (or after its own restart) says nothing
+    // about the primary.
+    std::string stream_seen_from;
     bool observing = false;
     Instant next_observe;
     store::LeaseId store_lease = store::kNoLease;

@@ -689,6 +689,9 @@ TEST_F(FailoverServiceStepDownTest, StoppedReplicationStreamsCountAsObservers) {
   const int p = Index(first);
   const int a = (p + 1) % 3;
   const int b = (p + 2) % 3;
+  // Only a stream once seen flowing counts when it stops: let each replica's
+  // agent observe its stream (every 200 ms) first.
+  cluster_.WaitFor([] { return false; }, Duration::Millis(700));
   {
     std::lock_guard lock(services_[a]->mu);
     services_[a]->link = false;
@@ -840,8 +843,14 @@ TEST_F(FailoverServiceActiveActiveTest, MembersLeaveAndRejoinTheServingSetByHeal
   EXPECT_NE(metrics.find(R"(baton_serving_changes_total{group="cache",change="leave"} 1)"),
             std::string::npos)
       << metrics;
-  const std::string follower = cluster_.metrics((leader + 1) % 3).RenderPrometheus();
-  EXPECT_NE(follower.find(R"(baton_serving_members{group="cache"} 3)"), std::string::npos)
+  // A follower's gauge follows its own watch of the set, a moment later.
+  std::string follower;
+  EXPECT_TRUE(cluster_.WaitFor(
+      [&] {
+        follower = cluster_.metrics((leader + 1) % 3).RenderPrometheus();
+        return follower.find(R"(baton_serving_members{group="cache"} 3)") != std::string::npos;
+      },
+      Duration::Seconds(5)))
       << follower;
 
   // A new store leader's coordinator continues from the stored set.

@@ -97,6 +97,20 @@ void MemberAgent::OnMemberStatus(const std::string& member, detect::Health healt
   MaintainSyncSet(m, now);
 }
 
+void MemberAgent::OnMemberRoleLost(const std::string& member, Instant now) {
+  auto it = members_.find(member);
+  BATON_CHECK(it != members_.end()) << member << " does not run on " << node_;
+  Local& m = it->second;
+  if (m.record.role != MemberRole::kReplica || m.pending) return;
+  Emit("+replica-role-lost", member, now, {{"following", m.record.following}});
+  m.record.role = MemberRole::kUnknown;
+  m.record.following.clear();
+  m.last_step.reset();
+  m.attempts = 0;
+  Report(m);
+  Reconcile(m, now);
+}
+
 void MemberAgent::OnPeerRecord(const MemberRecord& record, Instant now) {
   if (members_.contains(record.member)) return;  // our own: we know better
   peers_[record.member] = record;

@@ -118,6 +118,9 @@ class MemberAgent {
   // its lease at once.
   void OnMemberStatus(const std::string& member, detect::Health health, Position position,
                       Position acked_position, Instant now, Epoch last_write_epoch = 0);
+  // The adapter found a member this agent made a replica writable again (a
+  // restart that lost its replication settings): it follows the primary anew.
+  void OnMemberRoleLost(const std::string& member, Instant now);
   // Another node's member record as the store has it (sync modes use them to
   // keep the synchronous-standby set).
   void OnPeerRecord(const MemberRecord& record, Instant now);

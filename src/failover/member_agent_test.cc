@@ -48,6 +48,18 @@ TEST_F(MemberAgentTest, FollowsThePrimaryOncePerEpoch) {
   EXPECT_TRUE(Settle(At(200)).commands.empty());
 }
 
+TEST_F(MemberAgentTest, AReplicaFoundWritableAgainFollowsAnew) {
+  agent_.OnGroupRecord(Record(1, "a"), 5, At(100));
+  ASSERT_EQ(Settle(At(100)).commands.size(), 1u);  // the first follow
+  agent_.OnMemberRoleLost("b", At(300));           // e.g. restarted without its settings
+  AgentReady r = Settle(At(300));
+  ASSERT_EQ(r.commands.size(), 1u);
+  EXPECT_EQ(r.commands[0].kind, CommandKind::kFollow);
+  EXPECT_EQ(r.commands[0].epoch, 1u);
+  EXPECT_EQ(agent_.record("b").role, MemberRole::kReplica);
+  EXPECT_EQ(agent_.record("b").following, "a");
+}
+
 TEST_F(MemberAgentTest, PromotesOnlyAfterTheLeaseIsHeld) {
   agent_.OnGroupRecord(Record(2, "b"), 7, At(100));
   AgentReady first = agent_.TakeReady();

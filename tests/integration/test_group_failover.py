@@ -333,6 +333,10 @@ class GroupFailoverTest(h.ClusterTestCase):
         releases the lease, and a replica is promoted."""
         g = self.wait_settled()
         first = g["primary"]
+        # Only a stream once seen flowing counts when it stops (a replica in
+        # its first sync says nothing): let each replica's agent observe it
+        # (every 500 ms) first.
+        time.sleep(1.5)
         cut = time.time()
         for m in self.procs:
             if m != first:
