@@ -1,10 +1,6 @@
 #include "config/load_agent_config.h"
 
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "config/group_section.h"
 #include "config/yaml_reader.h"
@@ -111,14 +107,9 @@ Result<AgentConfig> ParseAgentConfig(std::string_view yaml_text, std::string_vie
 }
 
 Result<AgentConfig> LoadAgentConfig(const std::string& path) {
-  std::error_code error;
-  if (std::filesystem::is_directory(path, error)) return Status::IOError(path + ": is a directory");
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return Status::IOError(path + ": " + std::strerror(errno));
-  std::ostringstream text;
-  text << file.rdbuf();
-  if (file.bad()) return Status::IOError(path + ": read failed");
-  return ParseAgentConfig(text.str(), path);
+  Result<std::string> text = ReadConfigFile(path);
+  if (!text.has_value()) return text.error();
+  return ParseAgentConfig(*text, path);
 }
 
 }  // namespace baton::config

@@ -4,12 +4,28 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "config/suggest.h"
 
 namespace baton::config {
+
+Result<std::string> ReadConfigFile(const std::string& path) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) return Status::IOError(path + ": is a directory");
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return Status::IOError(path + ": " + std::strerror(errno));
+  std::ostringstream text;
+  text << file.rdbuf();
+  if (file.bad()) return Status::IOError(path + ": read failed");
+  return text.str();
+}
 
 bool ScalarTraits<std::string>::Parse(const std::string& text, std::string* out) {
   *out = text;

@@ -45,6 +45,10 @@ class Node;
 
 namespace baton::config {
 
+// The text of the configuration file at `path`. A file that cannot be read
+// (missing, a directory, an I/O error) is IOError "<path>: <reason>".
+Result<std::string> ReadConfigFile(const std::string& path);
+
 enum class Presence { kRequired, kOptional };
 
 // How a scalar type is read. `kExpected` completes "expected ..., got "x"";

@@ -1,11 +1,7 @@
 #include "route/standalone_config.h"
 
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "admin/endpoint.h"
 #include "config/yaml_reader.h"
@@ -73,12 +69,9 @@ Result<StandaloneConfig> ParseStandaloneConfig(std::string_view yaml_text,
 }
 
 Result<StandaloneConfig> LoadStandaloneConfig(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return Status::IOError(path + ": " + std::strerror(errno));
-  std::ostringstream text;
-  text << file.rdbuf();
-  if (file.bad()) return Status::IOError(path + ": read failed");
-  return ParseStandaloneConfig(text.str(), path);
+  Result<std::string> text = config::ReadConfigFile(path);
+  if (!text.has_value()) return text.error();
+  return ParseStandaloneConfig(*text, path);
 }
 
 }  // namespace baton::route
