@@ -1,5 +1,7 @@
 #include "route/proxy.h"
 
+#include <algorithm>
+
 #include "route/proxy_shared.h"
 #include "route/proxy_worker.h"
 #include "route/routing_table.h"
@@ -19,6 +21,9 @@ Status Proxy::Start() {
     counters_.push_back(std::make_unique<internal::WorkerCounters>());
     workers_.push_back(std::make_unique<internal::ProxyWorker>(*shared_, *counters_.back()));
   }
+  std::vector<internal::ProxyWorker*> loops;
+  for (auto& worker : workers_) loops.push_back(worker.get());
+  for (auto& worker : workers_) worker->SetLoops(loops);
   auto listen = [&](const std::optional<config::HostPort>& at, internal::ListenerKind kind,
                     uint16_t* port, const char* key) -> Status {
     if (!at) return Status::Ok();
@@ -88,6 +93,9 @@ ProxyStats Proxy::Stats() const {
     s.cutover_closed += get(c->cutover_closed);
     s.wait_timeouts += get(c->wait_timeouts);
     s.buffered_bytes += get(c->buffered_bytes);
+  }
+  for (const auto& worker : workers_) {
+    s.connections_per_loop.push_back(static_cast<uint64_t>(std::max<int64_t>(0, worker->owned())));
   }
   s.routing_changes = routing_changes_.load(std::memory_order_relaxed);
   s.ejections = shared_->ejections();

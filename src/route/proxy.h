@@ -11,7 +11,8 @@
 // nowhere to go, new connections wait up to wait_for_primary, then close.
 //
 // Threads: config.threads event loops (one per core by default), each with
-// its own SO_REUSEPORT listeners; raw epoll, non-blocking sockets, at most
+// its own SO_REUSEPORT listeners; an accepted connection goes to the loop
+// that owns the fewest. Raw epoll, non-blocking sockets, at most
 // buffer_bytes buffered per direction per connection.
 //
 // Events ("+route-change", "+ejected", "-ejected", "-route-member") go to the

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "admin/metrics.h"
 
@@ -15,12 +16,13 @@ struct ProxyStats {
   uint64_t connections_total = 0;   // client connections accepted
   uint64_t bytes_client_to_server = 0;
   uint64_t bytes_server_to_client = 0;
-  uint64_t connect_errors = 0;   // failed or timed-out connections to a member
-  uint64_t cutover_closed = 0;   // connections closed because routing moved away
-  uint64_t wait_timeouts = 0;    // connections closed after wait_for_primary
-  uint64_t routing_changes = 0;  // routing tables that differed from the previous one
-  uint64_t ejections = 0;        // outlier ejections
-  uint64_t buffered_bytes = 0;   // bytes held in the proxy's buffers now
+  uint64_t connect_errors = 0;                 // failed or timed-out connections to a member
+  uint64_t cutover_closed = 0;                 // connections closed because routing moved away
+  uint64_t wait_timeouts = 0;                  // connections closed after wait_for_primary
+  uint64_t routing_changes = 0;                // routing tables that differed from the previous one
+  uint64_t ejections = 0;                      // outlier ejections
+  uint64_t buffered_bytes = 0;                 // bytes held in the proxy's buffers now
+  std::vector<uint64_t> connections_per_loop;  // client connections each event loop owns now
 };
 
 // Registers baton_proxy_* series labelled group=<group>. Update() may be

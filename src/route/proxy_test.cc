@@ -127,6 +127,22 @@ TEST_F(ProxyTest, EpochChangeCutsTheClientOffAndTheReconnectReachesTheNewPrimary
   EXPECT_EQ(proxy->Stats().routing_changes, 2u);
 }
 
+TEST_F(ProxyTest, ConnectionsAreSpreadEvenlyOverTheEventLoops) {
+  source_.Publish(testing::ActivePassive("g", 1, "a", Ports()));
+  std::unique_ptr<Proxy> proxy = StartProxy({});
+  std::vector<int> clients;
+  for (int i = 0; i < 40; ++i) {  // one at a time, so each is owned before the next arrives
+    clients.push_back(Connect(proxy->read_write_port()));
+    ASSERT_EQ(Ask(clients.back(), "PING\r\n"), "+PONG\r\n");
+  }
+  // The kernel's hash alone splits 40 connections 20/20 one time in eight.
+  EXPECT_EQ(proxy->Stats().connections_per_loop, (std::vector<uint64_t>{20, 20}));
+  for (int fd : clients) close(fd);
+  EXPECT_TRUE(
+      WaitUntil([&] { return proxy->Stats().connections_active == 0; }, Duration::Seconds(5)));
+  EXPECT_EQ(proxy->Stats().connections_per_loop, (std::vector<uint64_t>{0, 0}));
+}
+
 TEST_F(ProxyTest, WaitForPrimaryHoldsANewConnectionUntilOneIsConfirmed) {
   source_.Publish(testing::ActivePassive("g", 1, "a", Ports(), /*confirmed=*/false));
   ProxyConfig config;

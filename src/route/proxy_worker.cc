@@ -47,6 +47,7 @@ ProxyWorker::ProxyWorker(Shared& shared, WorkerCounters& counters)
 
 ProxyWorker::~ProxyWorker() {
   CloseAll();
+  for (const ListenerFd& h : handed_) close(h.fd);  // handed over after this loop stopped
   for (const ListenerFd& l : listeners_) close(l.fd);
   close(wake_fd_);
   close(epoll_fd_);
@@ -86,6 +87,7 @@ void ProxyWorker::Run() {
         uint64_t count = 0;
         [[maybe_unused]] ssize_t r = read(wake_fd_, &count, sizeof(count));
         if (shared_.version() != table_version_) ApplyTable();
+        AdoptHandedOver();
       } else if (tag == kTagListener) {
         const ListenerFd& l = listeners_[data & 0xFFFFFFFF];
         Accept(l.fd, l.kind);
@@ -136,15 +138,57 @@ void ProxyWorker::Accept(int listener, ListenerKind kind) {
     const int fd = accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) return;  // EAGAIN, or a connection that died in the queue
     SetNoDelay(fd);
-    const uint32_t slot = NewSlot();
-    Conn& conn = conns_[slot];
-    conn.state = State::kWaiting;
-    conn.kind = kind;
-    conn.fd[0] = fd;
-    Bump(counters_.connections_total, 1);
-    Bump(counters_.connections_active, 1);
-    Route(slot);
+    ProxyWorker& owner = LeastLoaded();
+    owner.owned_.fetch_add(1, std::memory_order_relaxed);
+    if (&owner == this) {
+      Adopt(fd, kind);
+    } else {
+      owner.HandOver(fd, kind);
+    }
   }
+}
+
+ProxyWorker& ProxyWorker::LeastLoaded() {
+  ProxyWorker* least = this;
+  for (ProxyWorker* loop : loops_) {
+    if (loop->owned() < least->owned()) least = loop;
+  }
+  return *least;
+}
+
+void ProxyWorker::HandOver(int fd, ListenerKind kind) {
+  {
+    std::lock_guard lock(handed_mu_);
+    handed_.push_back({fd, kind});
+  }
+  Wake();
+}
+
+void ProxyWorker::AdoptHandedOver() {
+  std::vector<ListenerFd> handed;
+  {
+    std::lock_guard lock(handed_mu_);
+    handed.swap(handed_);
+  }
+  for (const ListenerFd& h : handed) {
+    if (stopping_.load(std::memory_order_relaxed)) {
+      close(h.fd);
+      owned_.fetch_sub(1, std::memory_order_relaxed);
+    } else {
+      Adopt(h.fd, h.kind);
+    }
+  }
+}
+
+void ProxyWorker::Adopt(int fd, ListenerKind kind) {
+  const uint32_t slot = NewSlot();
+  Conn& conn = conns_[slot];
+  conn.state = State::kWaiting;
+  conn.kind = kind;
+  conn.fd[0] = fd;
+  Bump(counters_.connections_total, 1);
+  Bump(counters_.connections_active, 1);
+  Route(slot);
 }
 
 const Target* ProxyWorker::Pick(Conn& conn, bool* to_primary) {
@@ -406,6 +450,7 @@ void ProxyWorker::Close(uint32_t slot) {
   }
   if (conn.member_active) conn.member_active->fetch_sub(1, std::memory_order_relaxed);
   Bump(counters_.connections_active, -1);
+  owned_.fetch_sub(1, std::memory_order_relaxed);
   const uint32_t next_generation = conn.generation + 1;
   conn = Conn();
   conn.generation = next_generation;

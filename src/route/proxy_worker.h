@@ -2,12 +2,20 @@
 // It owns its listening sockets (SO_REUSEPORT: every worker binds the same
 // ports), its client connections and their member connections. Nothing it
 // owns is touched by another thread; the routing table comes from Shared and
-// a Wake() makes the loop re-read it. Internal to src/route.
+// a Wake() makes the loop re-read it.
+//
+// Balance: the kernel's SO_REUSEPORT hash splits connections unevenly (50
+// connections over two loops land 30/20 or worse one time in five), so a
+// loop that accepts a connection hands it to the loop that owns the fewest
+// (itself on a tie), as HAProxy's listener multi-queue does. Owned counts of
+// any two loops then differ by at most one plus the connections closed since.
+// Internal to src/route.
 #pragma once
 
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -26,6 +34,10 @@ class ProxyWorker {
 
   // Before Run(): binds a listener. *port 0 picks one and returns it.
   Status Listen(ListenerKind kind, const Endpoint& at, uint16_t* port);
+  // Before Run(): every loop of the proxy, this one included, in one order.
+  void SetLoops(std::vector<ProxyWorker*> loops) { loops_ = std::move(loops); }
+  // Client connections this loop owns now (or is being handed). Thread-safe.
+  int64_t owned() const { return owned_.load(std::memory_order_relaxed); }
   // The loop; returns after Stop(). Closes every connection on the way out.
   void Run();
   // Thread-safe: makes the loop re-read the routing table.
@@ -68,6 +80,11 @@ class ProxyWorker {
   };
 
   void Accept(int listener, ListenerKind kind);
+  ProxyWorker& LeastLoaded();
+  // Thread-safe: queues an accepted client connection for this loop.
+  void HandOver(int fd, ListenerKind kind);
+  void AdoptHandedOver();
+  void Adopt(int fd, ListenerKind kind);
   void Route(uint32_t slot);
   const Target* Pick(Conn& conn, bool* to_primary);
   void Connect(uint32_t slot, const Target& target, bool to_primary);
@@ -97,7 +114,11 @@ class ProxyWorker {
     ListenerKind kind;
   };
   std::vector<ListenerFd> listeners_;
-  std::deque<Conn> conns_;  // a deque: growing it keeps references valid
+  std::vector<ProxyWorker*> loops_;
+  alignas(64) std::atomic<int64_t> owned_{0};
+  std::mutex handed_mu_;
+  std::vector<ListenerFd> handed_;  // guarded by handed_mu_: accepted fds for this loop
+  std::deque<Conn> conns_;          // a deque: growing it keeps references valid
   std::vector<uint32_t> free_slots_;
   std::deque<Deadline> waiting_;     // FIFO: every wait has the same length
   std::deque<Deadline> connecting_;  // FIFO: every connect has the same timeout
