@@ -12,6 +12,7 @@ enum class Tag : uint8_t {
   kLeaseRevoke = 6,
   kCompact = 7,
   kRange = 8,
+  kLeaseRefresh = 9,
 };
 
 void PutTag(std::string* dst, Tag tag) { dst->push_back(static_cast<char>(tag)); }
@@ -42,6 +43,10 @@ void EncodeOne(std::string* dst, const LeaseGrant& c) {
 }
 void EncodeOne(std::string* dst, const LeaseRevoke& c) {
   PutTag(dst, Tag::kLeaseRevoke);
+  PutVarint64(dst, c.id);
+}
+void EncodeOne(std::string* dst, const LeaseRefresh& c) {
+  PutTag(dst, Tag::kLeaseRefresh);
   PutVarint64(dst, c.id);
 }
 void EncodeOne(std::string* dst, const Compact& c) {
@@ -209,6 +214,11 @@ Result<Command> DecodeBody(Decoder* in, uint8_t tag) {
     case Tag::kLeaseRevoke: {
       LeaseRevoke c;
       if (!in->GetVarint64(&c.id)) return Malformed("lease revoke");
+      return Command(c);
+    }
+    case Tag::kLeaseRefresh: {
+      LeaseRefresh c;
+      if (!in->GetVarint64(&c.id)) return Malformed("lease refresh");
       return Command(c);
     }
     case Tag::kCompact: {

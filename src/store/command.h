@@ -101,13 +101,21 @@ struct LeaseRevoke {
   friend bool operator==(const LeaseRevoke&, const LeaseRevoke&) = default;
 };
 
+// Renews lease `id` (a keep-alive): changes no key; every replica restarts the
+// lease's ttl from the moment it applies this entry (lease_keeper.h).
+struct LeaseRefresh {
+  LeaseId id = kNoLease;
+  friend bool operator==(const LeaseRefresh&, const LeaseRefresh&) = default;
+};
+
 // Discards the event history below `revision`.
 struct Compact {
   Revision revision = 0;
   friend bool operator==(const Compact&, const Compact&) = default;
 };
 
-using Command = std::variant<Put, Delete, DeleteRange, Txn, LeaseGrant, LeaseRevoke, Compact>;
+using Command =
+    std::variant<Put, Delete, DeleteRange, Txn, LeaseGrant, LeaseRevoke, Compact, LeaseRefresh>;
 
 std::string EncodeCommand(const Command& command);
 Result<Command> DecodeCommand(std::string_view bytes);

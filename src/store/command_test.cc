@@ -24,6 +24,8 @@ std::vector<Command> EveryKind() {
           LeaseGrant{5, Duration::Seconds(10)},
           LeaseGrant{0, Duration::Nanos(-1)},
           LeaseRevoke{5},
+          LeaseRefresh{5},
+          LeaseRefresh{UINT64_MAX},
           Compact{UINT64_MAX}};
 }
 

@@ -24,6 +24,10 @@ Status EmptyKey(std::string_view what) {
   return Status::InvalidArgument(std::string(what) + " with an empty key");
 }
 
+Status LeaseNotFound(LeaseId id) {
+  return Status::NotFound("lease " + std::to_string(id) + " not found");
+}
+
 }  // namespace
 
 ApplyResult StateMachine::Apply(uint64_t index, std::string_view encoded_command) {
@@ -138,7 +142,7 @@ void StateMachine::Execute(const LeaseGrant& c, ApplyResult* result) {
 void StateMachine::Execute(const LeaseRevoke& c, ApplyResult* result) {
   auto lease = leases_.find(c.id);
   if (lease == leases_.end()) {
-    result->status = Status::NotFound("lease " + std::to_string(c.id) + " not found");
+    result->status = LeaseNotFound(c.id);
     return;
   }
   OpResult op;
@@ -148,6 +152,15 @@ void StateMachine::Execute(const LeaseRevoke& c, ApplyResult* result) {
   for (const std::string& key : keys) op.prev_kvs.push_back(DeleteKey(keys_.find(key), result));
   result->ops.push_back(std::move(op));
   result->revoked_lease = c.id;
+}
+
+void StateMachine::Execute(const LeaseRefresh& c, ApplyResult* result) {
+  auto lease = leases_.find(c.id);
+  if (lease == leases_.end()) {
+    result->status = LeaseNotFound(c.id);
+  } else {
+    result->refreshed_lease = Lease{c.id, lease->second.ttl};
+  }
 }
 
 void StateMachine::Execute(const Compact& c, ApplyResult* result) {
@@ -165,9 +178,7 @@ void StateMachine::Execute(const Compact& c, ApplyResult* result) {
 Status StateMachine::Validate(const TxnOp& op) const {
   if (const auto* put = std::get_if<Put>(&op)) {
     if (put->key.empty()) return EmptyKey("put");
-    if (put->lease != kNoLease && !leases_.contains(put->lease)) {
-      return Status::NotFound("lease " + std::to_string(put->lease) + " not found");
-    }
+    if (put->lease != kNoLease && !leases_.contains(put->lease)) return LeaseNotFound(put->lease);
   } else if (const auto* del = std::get_if<Delete>(&op)) {
     if (del->key.empty()) return EmptyKey("delete");
   } else if (const auto* range = std::get_if<store::Range>(&op)) {

@@ -11,7 +11,7 @@
 // by exactly one and all its changes carry the new revision (a Txn, a
 // DeleteRange or a LeaseRevoke that deletes many keys is still one revision).
 // A command that changes no key (a Delete of a missing key, a LeaseGrant, a
-// Compact, a Txn whose branch only reads) leaves the revision alone.
+// LeaseRefresh, a Compact, a Txn whose branch only reads) leaves the revision alone.
 //
 // Errors: a command that cannot be decoded or is invalid (empty key, unknown
 // lease, compaction in the future, ...) yields an ApplyResult whose status
@@ -46,6 +46,7 @@ struct ApplyResult {
   std::vector<Event> events;             // the changes made, in order (feed them to WatchHub)
   std::optional<Lease> granted_lease;    // set by a successful LeaseGrant
   std::optional<LeaseId> revoked_lease;  // set by a successful LeaseRevoke
+  std::optional<Lease> refreshed_lease;  // set by a successful LeaseRefresh
 };
 
 class StateMachine {
@@ -103,6 +104,7 @@ class StateMachine {
   void Execute(const Txn& c, ApplyResult* result);
   void Execute(const LeaseGrant& c, ApplyResult* result);
   void Execute(const LeaseRevoke& c, ApplyResult* result);
+  void Execute(const LeaseRefresh& c, ApplyResult* result);
   void Execute(const Compact& c, ApplyResult* result);
 
   Status Validate(const TxnOp& op) const;

@@ -113,6 +113,30 @@ TEST(StateMachine, LeaseRevokeDeletesAttachedKeysAsEventsAtOneRevision) {
   EXPECT_TRUE(ApplyNext(sm, LeaseRevoke{7}).status.IsNotFound());
 }
 
+TEST(StateMachine, LeaseRefreshNamesTheLeaseAndChangesNoKeyNorRevision) {
+  StateMachine sm;
+  ApplyNext(sm, LeaseGrant{7, Duration::Seconds(10)});
+  ApplyNext(sm, Put{"/primary", "node-a", 7});
+  const StateMachine before = sm;
+  ApplyResult refreshed = ApplyNext(sm, LeaseRefresh{7});
+  ASSERT_TRUE(refreshed.status.ok());
+  EXPECT_TRUE(refreshed.succeeded);
+  EXPECT_EQ(refreshed.refreshed_lease, (Lease{7, Duration::Seconds(10)}));
+  EXPECT_TRUE(refreshed.events.empty());
+  EXPECT_EQ(refreshed.revision, 1u);
+  EXPECT_FALSE(refreshed.granted_lease.has_value());
+  EXPECT_FALSE(refreshed.revoked_lease.has_value());
+  StateMachine expected = before;
+  expected.MarkApplied(sm.applied_index());
+  EXPECT_EQ(sm, expected);  // only the applied index moved
+
+  ApplyNext(sm, LeaseRevoke{7});
+  ApplyResult late = ApplyNext(sm, LeaseRefresh{7});
+  EXPECT_TRUE(late.status.IsNotFound()) << late.status.ToString();
+  EXPECT_FALSE(late.succeeded);
+  EXPECT_FALSE(late.refreshed_lease.has_value());
+}
+
 TEST(StateMachine, PutMovesAKeyBetweenLeases) {
   StateMachine sm;
   ApplyNext(sm, LeaseGrant{1, Duration::Seconds(1)});
@@ -149,6 +173,7 @@ TEST(StateMachine, InvalidCommandsAreResultsThatChangeNothing) {
       {LeaseGrant{2, Duration::Zero()}, StatusCode::kInvalidArgument},
       {LeaseGrant{1, Duration::Seconds(1)}, StatusCode::kAlreadyExists},
       {LeaseRevoke{2}, StatusCode::kNotFound},
+      {LeaseRefresh{2}, StatusCode::kNotFound},
       {Compact{5}, StatusCode::kInvalidArgument},
   };
   for (const auto& [command, code] : cases) {
@@ -223,6 +248,7 @@ class CommandGenerator {
       case 4:
         return LeaseGrant{Lease(), Duration::Seconds(rng_.UniformInt(-1, 3))};
       case 5:
+        if (rng_.Chance(0.5)) return LeaseRefresh{Lease()};
         return LeaseRevoke{Lease()};
       default:
         return Compact{current + 1 - static_cast<Revision>(rng_.UniformInt(0, 4))};
