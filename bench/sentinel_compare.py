@@ -21,6 +21,11 @@ redis-server, agent or sentinel) listens on and connects from 127.0.0.1i
   w  the same partition with a client that sends WAIT 1 after each SET (a
      write counts only if WAIT returned >= 1); baton's group runs
      `replication: semi-sync` (sync_acks 1) for it.
+With --cut-store-leader, baton's primary is first switched over to the
+member on the store leader's node, so (c) and (w) cut the store leader off
+too (an election; the new leader restarts every lease at a full ttl).
+--trial-logs DIR keeps each partition trial's agent logs and `baton
+history`.
 Per trial: write unavailability = the longest pause in acks from 1 s before
 the fault on; acked writes lost = acknowledged keys the final primary
 lacks. Then a no-fault run of --nofault-seconds counts false failovers
@@ -31,7 +36,7 @@ primary) before the next. Everything started is ended by pid
 
     bench/sentinel_compare.py --baton build/release/apps/baton/baton [--trials 10]
         [--partition-trials 5] [--nofault-seconds 60] [--quick] [--faults abcw]
-        [--contenders baton,sentinel]
+        [--contenders baton,sentinel] [--trial-logs DIR] [--cut-store-leader]
 """
 
 import argparse
@@ -129,6 +134,7 @@ def pct(xs, p):
 class Contender:
     def __init__(self, c, kind, args):
         self.c, self.kind, self.args = c, kind, args
+        self.switchovers = 0  # --cut-store-leader's, not counted as failovers
 
     def node_proc(self, i):
         return rc.NODES[i] if self.kind == "baton" else "s%d" % (i + 1)
@@ -240,9 +246,61 @@ def timeline(con, wall_fault):
         ("detected", "fenced", "promoted", "routed", "closed") if k in steps))
 
 
-def trial_partition(con, fault, n, args):
+def log_sizes(c):
+    """The agents' log sizes now, to copy what a trial appended."""
+    return [os.path.getsize(os.path.join(c.run, n + ".log"))
+            if os.path.exists(os.path.join(c.run, n + ".log")) else 0 for n in rc.NODES]
+
+
+def keep_trial_logs(con, name, sizes, directory):
+    """--trial-logs: what each agent logged during the trial and `baton
+    history` after it, as DIRECTORY/<name>-n<i>.log and <name>-history.txt."""
+    os.makedirs(directory, exist_ok=True)
+    for n, start in zip(rc.NODES, sizes):
+        with open(os.path.join(con.c.run, n + ".log"), "rb") as f, \
+                open(os.path.join(directory, "%s-%s.log" % (name, n)), "wb") as out:
+            f.seek(start)
+            out.write(f.read())
+    try:
+        _, out = con.c.cli("history", rc.GROUP)
+    except subprocess.TimeoutExpired as e:
+        out = str(e)
+    with open(os.path.join(directory, name + "-history.txt"), "w") as f:
+        f.write(out)
+
+
+def store_leader(c):
+    """The index of the node that leads baton's store, or None."""
+    try:
+        code, out = c.cli("status", "--json")
+        name = json.loads(out)["leader"]["name"] if code == 0 else None
+    except (subprocess.TimeoutExpired, ValueError, KeyError, TypeError):
+        return None
+    return rc.NODES.index(name) if name in rc.NODES else None
+
+
+def primary_to_store_leader(con, fault, n):
+    """--cut-store-leader: a switchover to the member on the store leader's
+    node, so the partition cuts the store leader off with the primary."""
     c = con.c
     p = rc.wait_until(con.ready, 90, "%s ready before trial %s%d" % (con.kind, fault, n)) - 1
+    leader = rc.wait_until(lambda: store_leader(c) is not None and store_leader(c) + 1, 30,
+                           "a store leader") - 1
+    if leader != p:
+        code, out = c.cli("switchover", rc.GROUP, "--to", "r%d" % (leader + 1), "--wait", "30s",
+                          "--token-file", os.path.join(c.certs, "admin.token"), timeout=40)
+        if code != 0:
+            raise RuntimeError("switchover to r%d: %s" % (leader + 1, out.strip()))
+        rc.wait_until(lambda: con.ready() == leader + 1, 60, "r%d primary" % (leader + 1))
+        con.switchovers += 1
+
+
+def trial_partition(con, fault, n, args):
+    c = con.c
+    if args.cut_store_leader and con.kind == "baton":
+        primary_to_store_leader(con, fault, n)
+    p = rc.wait_until(con.ready, 90, "%s ready before trial %s%d" % (con.kind, fault, n)) - 1
+    sizes = log_sizes(c) if args.trial_logs and con.kind == "baton" else None
     wait = 1 if fault == "w" else 0
     w = rc.Writer(c, "%s-%s%d" % (con.kind, fault, n), wait=wait).start()
     rc.wait_until(lambda: len(w.acks) > 50, 20, "writes", show=False)
@@ -269,6 +327,9 @@ def trial_partition(con, fault, n, args):
              " (acked %+.0f..%+.0f ms after the cut)" % (lost_at[0], last_lost) if lost_at else "",
              failovers,
              timeline(con, wall_cut) if new != p else ""), flush=True)
+    if sizes is not None:
+        time.sleep(1)  # what the agents log just after the group is ready again
+        keep_trial_logs(con, "%s%d" % (fault, n), sizes, args.trial_logs)
     return gap, lost, last_lost
 
 
@@ -337,7 +398,7 @@ def run_contender(c, kind, args, results):
         if kind == "baton" and fault == "w":
             restart_agents_semisync(con)
             rc.wait_until(con.ready, 60, "baton ready (semi-sync)")
-        e0 = c.config_epoch()
+        e0, s0 = c.config_epoch(), con.switchovers
         trials = args.trials if fault in "ab" else args.partition_trials
         for n in range(1, trials + 1):
             if fault in "ab":
@@ -351,7 +412,7 @@ def run_contender(c, kind, args, results):
         rc.wait_until(con.ready, 60, "%s ready after the %s trials" % (kind, fault))
         # Failovers beyond one per trial: a new primary failed over again
         # with no fault injected.
-        extra = (c.config_epoch() or 0) - (e0 or 0) - trials
+        extra = (c.config_epoch() or 0) - (e0 or 0) - trials - (con.switchovers - s0)
         print("  %-8s (%s) config-epoch %s -> %s: %d failovers beyond one per trial"
               % (kind, fault, e0, c.config_epoch(), extra), flush=True)
         results[kind][fault] = (gaps, losts, extra, bounds)
@@ -370,6 +431,11 @@ def main():
     ap.add_argument("--faults", default="abcw")
     ap.add_argument("--partition-trials", type=int, default=5)
     ap.add_argument("--keep", action="store_true", help="keep the run directory (logs)")
+    ap.add_argument("--trial-logs", metavar="DIR",
+                    help="keep each partition trial's agent logs and `baton history` in DIR")
+    ap.add_argument("--cut-store-leader", action="store_true",
+                    help="baton: before each partition trial, switch the primary over to the "
+                    "store leader's node, so the cut takes the store leader too")
     ap.add_argument("--partition-seconds", type=float, default=6)
     ap.add_argument("--contenders", default="baton,sentinel")
     ap.add_argument("--failover-timeout", type=int, default=2000,
@@ -380,6 +446,8 @@ def main():
     if args.quick:
         args.trials, args.partition_trials, args.nofault_seconds = 3, 2, 15
     baton = os.path.abspath(args.baton)
+    if args.trial_logs:
+        args.trial_logs = os.path.abspath(args.trial_logs)  # the run chdirs
     run = tempfile.mkdtemp(prefix="sentinel-compare-")
     c = rc.Cluster(run, baton, hosts=HOSTS)
     start_in_node_cgroups(c.procs)

@@ -1,13 +1,17 @@
 // The admin API of a three-node in-process cluster, over real HTTP: auth,
-// redirects from followers, KV, leases, watches, status and metrics.
+// redirects from followers, KV, leases, watches, status and metrics; and the
+// LeaderWriter that forwards a follower's store writes through it.
 #include "agent/admin_routes.h"
 
 #include <gtest/gtest.h>
 
 #include <future>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "admin/http_client.h"
+#include "agent/failover_service_writer.h"
+#include "agent/group_routes.h"
 #include "agent/test_cluster.h"
 
 namespace baton::agent {
@@ -29,10 +33,19 @@ class AdminRoutesTest : public ::testing::Test {
           static_cast<uint16_t>(std::stoi(cluster_.options(i).self.admin_address.substr(10)));
       config.bearer_token = kToken;
       net::EventLoop& loop = cluster_.loop();
+      // A silent node's API takes requests and never answers them, like a
+      // node cut off after the request left.
       servers_.push_back(std::make_unique<admin::AdminServer>(
-          config, logger_, [&loop](std::function<void()> work) { loop.Post(std::move(work)); }));
-      InstallAdminRoutes(*servers_.back(), AdminContext{loop, cluster_.raft(i), cluster_.store(i),
-                                                        cluster_.metrics(i), nullptr, nullptr});
+          config, logger_, [this, &loop, i](std::function<void()> work) {
+            loop.Post([this, i, work = std::move(work)]() mutable {
+              if (!silent_[i]) return work();
+              held_.push_back(std::move(work));
+            });
+          }));
+      const AdminContext context{loop,    cluster_.raft(i), cluster_.store(i), cluster_.metrics(i),
+                                 nullptr, nullptr};
+      InstallAdminRoutes(*servers_.back(), context);
+      InstallGroupRoutes(*servers_.back(), context, nullptr);  // /v1/txn, for LeaderWriter
       ASSERT_TRUE(servers_.back()->Start().ok());
     }
     auto leader = cluster_.WaitForLeader();
@@ -43,6 +56,7 @@ class AdminRoutesTest : public ::testing::Test {
 
   void TearDown() override {
     for (auto& s : servers_) s->Stop();
+    held_.clear();  // their replies go nowhere now
   }
 
   // Sends one request from another thread while the loop runs here.
@@ -66,6 +80,8 @@ class AdminRoutesTest : public ::testing::Test {
   NullLogger logger_;
   TestCluster cluster_{3};
   std::vector<std::unique_ptr<admin::AdminServer>> servers_;
+  bool silent_[3] = {false, false, false};
+  std::vector<std::function<void()>> held_;  // requests silent nodes never answer
   int leader_ = 0;
   int follower_ = 0;
 };
@@ -136,6 +152,73 @@ TEST_F(AdminRoutesTest, LeasesAndWatches) {
   HttpResponse idle = Call(follower_, HttpMethod::kGet, "/v1/watch/nothing?timeout=200ms");
   ASSERT_EQ(idle.status, 200);
   EXPECT_TRUE(json::parse(idle.body)["events"].empty());
+}
+
+store::Txn PutTxn(std::string key, std::string value) {
+  store::Txn txn;
+  txn.then_ops.push_back(store::Put{std::move(key), std::move(value), store::kNoLease});
+  return txn;
+}
+
+// The store leader stops answering (cut off after requests reached it) and
+// loses office. A follower's LeaderWriter fails what it had sent there as
+// soon as it knows the new leader, and forwards new requests there at once,
+// not behind the old ones' timeout (5 s here): the bench's partition of the
+// store leader's node left a new primary's lease acquisition stuck that way
+// past its lease view, and the new primary fenced itself.
+TEST_F(AdminRoutesTest, LeaderWriterMovesOnFromADeposedLeader) {
+  ASSERT_TRUE(cluster_.WaitFor([&] {
+    for (int i = 0; i < 3; ++i) {
+      for (int j = 0; j < 3; ++j) {
+        auto m = cluster_.raft(i).Member(j + 1);
+        if (!m || m->admin_address.empty()) return false;
+      }
+    }
+    return true;
+  }));
+  LeaderWriterOptions options;
+  options.token = kToken;
+  options.timeout = Duration::Seconds(5);
+  std::map<int, std::unique_ptr<LeaderWriter>> writers;
+  std::map<int, std::optional<Result<store::TxnResponse>>> stuck;
+  silent_[leader_] = true;
+  for (int i = 0; i < 3; ++i) {
+    if (i == leader_) continue;
+    writers[i] = std::make_unique<LeaderWriter>(cluster_.loop(), cluster_.raft(i),
+                                                cluster_.store(i), options);
+    writers[i]->Commit(PutTxn("/w/stuck", "1"), [&stuck, i](Result<store::TxnResponse> r) {
+      stuck[i].emplace(std::move(r));
+    });
+  }
+  cluster_.WaitFor([] { return false; }, Duration::Millis(300));
+  EXPECT_TRUE(stuck.empty()) << "the silent leader answered";
+
+  cluster_.Stop(leader_);
+  std::optional<int> next = cluster_.WaitForLeader();
+  ASSERT_TRUE(next.has_value());
+  const int follower = 3 - leader_ - *next;  // the node that leads neither time
+  const Instant sent = cluster_.loop().Now();
+  auto moved = cluster_.Await<store::TxnResponse>(
+      [&](auto done) { writers[follower]->Commit(PutTxn("/w/after", "2"), done); });
+  const Duration took = cluster_.loop().Now() - sent;
+  ASSERT_TRUE(moved.has_value());
+  ASSERT_TRUE(moved->has_value()) << moved->error().ToString();
+  EXPECT_TRUE((*moved)->succeeded);
+  EXPECT_LT(took, Duration::Seconds(2))
+      << "waited " << took.ToString() << " behind the request to the old leader";
+  for (int i : {follower, *next}) {
+    ASSERT_TRUE(stuck[i].has_value()) << "node " << i << " still waits for the old leader";
+    ASSERT_FALSE(stuck[i]->has_value());
+    EXPECT_TRUE(stuck[i]->error().IsUnavailable()) << stuck[i]->error().ToString();
+  }
+  // Kept alive through the new leader as well.
+  auto lease = cluster_.Await<store::LeaseGrantResponse>(
+      [&](auto done) { writers[follower]->LeaseGrant(Duration::Seconds(5), done); });
+  ASSERT_TRUE(lease.has_value() && lease->has_value());
+  auto kept = cluster_.Await<Duration>(
+      [&](auto done) { writers[follower]->LeaseKeepAlive((*lease)->id, done); });
+  ASSERT_TRUE(kept.has_value() && kept->has_value());
+  EXPECT_EQ(**kept, Duration::Seconds(5));
 }
 
 }  // namespace

@@ -1,9 +1,15 @@
 #include "agent/failover_service_writer.h"
 
 #include <nlohmann/json.hpp>
+#include <utility>
+#include <vector>
 
 namespace baton::agent {
 namespace {
+
+// How soon a pending request learns that its leader changed: a few Raft
+// ticks, far below any lease_ttl.
+constexpr Duration kLeaderCheck = Duration::Millis(10);
 
 using admin::HttpMethod;
 using nlohmann::json;
@@ -63,34 +69,67 @@ bool HexDecode(std::string_view hex, std::string* out) {
 
 LeaderWriter::LeaderWriter(net::EventLoop& loop, RaftServer& raft, StoreService& local,
                            LeaderWriterOptions options)
-    : raft_(raft),
+    : loop_(loop),
+      raft_(raft),
       local_(local),
       options_(std::move(options)),
-      http_(ClientOptions(options_)),
-      pool_(loop, 1) {}
+      http_(ClientOptions(options_)) {}
 
-LeaderWriter::~LeaderWriter() = default;
+LeaderWriter::~LeaderWriter() { leader_check_.Cancel(); }
 
-std::optional<std::string> LeaderWriter::LeaderEndpoint() const {
-  const uint64_t leader = raft_.leader();
+std::optional<std::string> LeaderWriter::Endpoint(uint64_t leader) const {
   if (leader == 0) return std::nullopt;
   std::optional<MemberInfo> info = raft_.Member(leader);
   if (!info || info->admin_address.empty()) return std::nullopt;
   return (options_.ca_file.empty() ? "" : "https://") + info->admin_address;
 }
 
-void LeaderWriter::Forward(HttpMethod method, std::string path, std::string body,
-                           std::function<void(Result<admin::HttpResponse>)> done) {
-  std::optional<std::string> endpoint = LeaderEndpoint();
+void LeaderWriter::Forward(HttpMethod method, std::string path, std::string body, Done done) {
+  const uint64_t leader = raft_.leader();
+  std::optional<std::string> endpoint = Endpoint(leader);
   if (!endpoint) return done(Status::Unavailable("no store leader known"));
+  const uint64_t n = next_request_++;
+  auto abandoned = std::make_shared<std::atomic<bool>>(false);
+  pending_.emplace(n, Pending{leader, std::move(done), abandoned});
+  if (!leader_check_.active()) {
+    leader_check_ = loop_.RunEvery(kLeaderCheck, [this] { AbandonDeposed(); });
+  }
+  std::unique_ptr<net::WorkerPool>& pool = pools_[leader];
+  if (!pool) pool = std::make_unique<net::WorkerPool>(loop_, 1);
   std::weak_ptr<int> alive = alive_;
-  pool_.Submit<Result<admin::HttpResponse>>(
-      [this, method, endpoint = *endpoint, path = std::move(path), body = std::move(body)] {
+  pool->Submit<Result<admin::HttpResponse>>(
+      [this, abandoned, method, endpoint = *endpoint, path = std::move(path),
+       body = std::move(body)]() -> Result<admin::HttpResponse> {
+        if (*abandoned) return Status::Unavailable("store leader changed");  // answered already
         return http_.Send(method, endpoint, path, body);
       },
-      [alive, done = std::move(done)](Result<admin::HttpResponse> r) {
-        if (!alive.expired()) done(std::move(r));
+      [this, alive, n](Result<admin::HttpResponse> r) {
+        if (alive.expired()) return;
+        auto it = pending_.find(n);
+        if (it == pending_.end()) return;  // abandoned: its caller has its answer
+        Done done = std::move(it->second.done);
+        pending_.erase(it);
+        done(std::move(r));
       });
+}
+
+void LeaderWriter::AbandonDeposed() {
+  const uint64_t leader = raft_.leader();
+  std::vector<std::pair<uint64_t, Done>> failed;  // answered after the loop: they may Forward
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    if (it->second.leader == leader) {
+      ++it;
+      continue;
+    }
+    *it->second.abandoned = true;
+    failed.emplace_back(it->second.leader, std::move(it->second.done));
+    it = pending_.erase(it);
+  }
+  if (pending_.empty()) leader_check_.Cancel();
+  for (auto& [was, done] : failed) {
+    done(Status::Unavailable("store leader changed: node " + std::to_string(was) +
+                             " no longer leads"));
+  }
 }
 
 void LeaderWriter::Range(std::string key, bool prefix, Callback<store::RangeResponse> done) {
