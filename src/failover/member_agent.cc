@@ -294,8 +294,8 @@ std::optional<AdapterCommand> MemberAgent::NextCommand(Local& m, Instant now) {
       if (!switching && role == MemberRole::kWritesPaused) kind = CommandKind::kResumeWrites;
     } else if (m.holder->epoch() < group_.epoch) {
       m.holder->Start(group_.epoch, now);
-    } else if (m.holder->state() == HolderState::kHolding && m.holder->epoch() == group_.epoch) {
-      kind = CommandKind::kPromote;
+    } else if (m.holder->epoch() == group_.epoch && m.holder->MayWrite(now)) {
+      kind = CommandKind::kPromote;  // never on a lease view that has ended
     }
   } else if (IsPrimaryRole(role)) {
     if (!HolderActive(*m.holder)) kind = CommandKind::kDemote;

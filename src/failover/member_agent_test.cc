@@ -78,6 +78,26 @@ TEST_F(MemberAgentTest, PromotesOnlyAfterTheLeaseIsHeld) {
   EXPECT_TRUE(agent_.MayWrite("b", At(130)));
 }
 
+TEST_F(MemberAgentTest, ALeaseAcquiredPastItsFencePointIsReleasedWithoutAPromote) {
+  agent_.OnGroupRecord(Record(2, "b"), 7, At(100));
+  AgentReady first = agent_.TakeReady();
+  ASSERT_EQ(first.lease_work.size(), 1u);
+  for (int64_t t = 200; t <= 9100; t += 100) agent_.Tick(At(t));  // the answer is held up
+  EXPECT_TRUE(agent_.TakeReady().commands.empty());
+  // ttl 10s, margin 1s: the view would end at 10.1s, its fence point is 9.1s.
+  agent_.OnLeaseResult("b", first.lease_work[0].op.id, Status(), At(9150));
+  AgentReady r = agent_.TakeReady();
+  ASSERT_EQ(r.commands.size(), 1u);
+  EXPECT_EQ(r.commands[0].kind, CommandKind::kFence) << "promoted on an ended lease view";
+  ASSERT_EQ(r.lease_work.size(), 1u);
+  EXPECT_EQ(r.lease_work[0].op.kind, LeaseOpKind::kRelease);
+  EXPECT_FALSE(agent_.MayWrite("b", At(9150)));
+  agent_.OnCommandResult(r.commands[0].id, Status(), At(9160));
+  agent_.OnLeaseResult("b", r.lease_work[0].op.id, Status(), At(9170));
+  EXPECT_NE(agent_.record("b").role, MemberRole::kPrimary);
+  EXPECT_TRUE(Settle(At(9200)).commands.empty()) << "no promote until a newer record";
+}
+
 TEST_F(MemberAgentTest, AStepDownRequestFencesTheMemberThenReleasesTheLease) {
   agent_.OnGroupRecord(Record(2, "b"), 7, At(100));
   Settle(At(100));

@@ -69,6 +69,9 @@ void PrimaryLeaseHolder::OnResult(uint64_t id, const Status& status, Instant now
     view_end_ = end;
     next_renew_ = op.sent_at + config_.RenewInterval();
     Emit("+lease-acquired", now, {{"view_end_in", (end - now).ToString()}});
+    // Past its fence point the store may already have revoked it: the member
+    // must never be promoted on it. Release it, so the coordinator moves on.
+    if (now >= FenceAt()) Fence("lease-acquired-late", true, now);
   } else if (state_ == HolderState::kHolding && end > view_end_) {
     view_end_ = end;
   }

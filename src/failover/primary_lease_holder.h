@@ -13,6 +13,8 @@
 //    store starts its ttl when the request arrives, after it was sent.
 //  - At view_end - drift_margin without a newer acknowledgement the holder
 //    orders a self-fence (the member stops writing) and tries to release.
+//    An acquire acknowledged that late (its answer held up on the way) is
+//    released at once: the member is never promoted on it.
 //  - When the member fails (fall threshold) the holder fences and releases at
 //    once, so failover starts without waiting for the lease to expire.
 //  - A Tick more than drift_margin after the previous one means this process
@@ -53,7 +55,9 @@ struct LeaseOp {
 struct SelfFence {
   std::string member;
   Epoch epoch = 0;
-  std::string reason;  // "lease-view-ending", "member-failed", "pause", "lease-lost", "resign"
+  // "lease-view-ending", "lease-acquired-late", "member-failed", "pause",
+  // "lease-lost", "resign", "step-down-requested"
+  std::string reason;
 };
 
 struct HolderReady {

@@ -75,6 +75,35 @@ TEST_F(HolderTest, SelfFencesAtViewEndMinusMarginWithoutRenewal) {
   EXPECT_EQ(r.ops[0].kind, LeaseOpKind::kRelease);
 }
 
+// The bench's partition of the store leader's node held a new primary's
+// acquire up past its fence point; the member was promoted on it, fenced a
+// tick later, and a second failover followed.
+TEST_F(HolderTest, AnAcquireAcknowledgedPastItsFencePointIsReleasedAtOnce) {
+  holder_.Start(1, At(0));
+  const HolderReady start = holder_.TakeReady();
+  ASSERT_EQ(start.ops.size(), 1u);
+  TickRange(0, 8000);  // acquiring: no renewals, no fence
+  EXPECT_EQ(holder_.state(), HolderState::kAcquiring);
+  holder_.OnResult(start.ops[0].id, Status(), At(8050));  // view 9s - margin 1s: passed
+  const HolderReady r = holder_.TakeReady();
+  EXPECT_EQ(holder_.state(), HolderState::kFenced);
+  EXPECT_FALSE(holder_.MayWrite(At(8050)));
+  ASSERT_TRUE(r.fence.has_value());
+  EXPECT_EQ(r.fence->reason, "lease-acquired-late");
+  ASSERT_EQ(r.ops.size(), 1u);
+  EXPECT_EQ(r.ops[0].kind, LeaseOpKind::kRelease);
+}
+
+TEST_F(HolderTest, AnAcquireAcknowledgedBeforeItsFencePointHolds) {
+  holder_.Start(1, At(0));
+  const HolderReady start = holder_.TakeReady();
+  TickRange(0, 7900);
+  holder_.OnResult(start.ops[0].id, Status(), At(7950));
+  EXPECT_EQ(holder_.state(), HolderState::kHolding);
+  EXPECT_TRUE(holder_.MayWrite(At(7950)));
+  EXPECT_FALSE(holder_.TakeReady().fence.has_value());
+}
+
 TEST_F(HolderTest, MemberFailureFencesAndReleasesAtOnce) {
   Acquire(0);
   holder_.OnMemberFailed(At(500));
