@@ -34,6 +34,20 @@ class MemberAgentTest : public ::testing::Test {
     return all;
   }
 
+  // The pending Ready fences b and releases its lease, nothing else; both
+  // answered OK at `t_ms` and just after, b is fenced.
+  void ExpectFenceThenRelease(int64_t t_ms) {
+    AgentReady r = agent_.TakeReady();
+    ASSERT_EQ(r.commands.size(), 1u);
+    EXPECT_EQ(r.commands[0].kind, CommandKind::kFence);
+    ASSERT_EQ(r.lease_work.size(), 1u);
+    EXPECT_EQ(r.lease_work[0].op.kind, LeaseOpKind::kRelease);
+    EXPECT_FALSE(agent_.MayWrite("b", At(t_ms)));
+    agent_.OnCommandResult(r.commands[0].id, Status(), At(t_ms + 10));
+    agent_.OnLeaseResult("b", r.lease_work[0].op.id, Status(), At(t_ms + 20));
+    EXPECT_EQ(agent_.record("b").role, MemberRole::kFenced);
+  }
+
   MemberAgent agent_;
 };
 
@@ -86,15 +100,7 @@ TEST_F(MemberAgentTest, ALeaseAcquiredPastItsFencePointIsReleasedWithoutAPromote
   EXPECT_TRUE(agent_.TakeReady().commands.empty());
   // ttl 10s, margin 1s: the view would end at 10.1s, its fence point is 9.1s.
   agent_.OnLeaseResult("b", first.lease_work[0].op.id, Status(), At(9150));
-  AgentReady r = agent_.TakeReady();
-  ASSERT_EQ(r.commands.size(), 1u);
-  EXPECT_EQ(r.commands[0].kind, CommandKind::kFence) << "promoted on an ended lease view";
-  ASSERT_EQ(r.lease_work.size(), 1u);
-  EXPECT_EQ(r.lease_work[0].op.kind, LeaseOpKind::kRelease);
-  EXPECT_FALSE(agent_.MayWrite("b", At(9150)));
-  agent_.OnCommandResult(r.commands[0].id, Status(), At(9160));
-  agent_.OnLeaseResult("b", r.lease_work[0].op.id, Status(), At(9170));
-  EXPECT_NE(agent_.record("b").role, MemberRole::kPrimary);
+  ExpectFenceThenRelease(9150);  // before: a promote on the ended lease view
   EXPECT_TRUE(Settle(At(9200)).commands.empty()) << "no promote until a newer record";
 }
 
@@ -108,15 +114,7 @@ TEST_F(MemberAgentTest, AStepDownRequestFencesTheMemberThenReleasesTheLease) {
   EXPECT_TRUE(Settle(At(200)).commands.empty());
   down.step_down = 2;
   agent_.OnGroupRecord(down, 9, At(300));
-  AgentReady r = agent_.TakeReady();
-  ASSERT_EQ(r.commands.size(), 1u);
-  EXPECT_EQ(r.commands[0].kind, CommandKind::kFence);
-  ASSERT_EQ(r.lease_work.size(), 1u);
-  EXPECT_EQ(r.lease_work[0].op.kind, LeaseOpKind::kRelease);
-  EXPECT_FALSE(agent_.MayWrite("b", At(300)));
-  agent_.OnCommandResult(r.commands[0].id, Status(), At(310));
-  agent_.OnLeaseResult("b", r.lease_work[0].op.id, Status(), At(320));
-  EXPECT_EQ(agent_.record("b").role, MemberRole::kFenced);
+  ExpectFenceThenRelease(300);
   // The same record again: no new lease, no promote.
   agent_.OnGroupRecord(down, 9, At(400));
   const AgentReady again = Settle(At(400));
