@@ -91,8 +91,9 @@ Duration RecoveryBound(const FailoverSimParams& p, const failover::GroupConfig& 
   const Duration path = p.commit_max * 3 + p.MaxDelay() * 4 + p.adapter_max * 4;
   Duration wait;
   if (lease_wait) {
-    // Expiry on the store leader's clock (a new leader restarts the lease at
-    // a full ttl), seen at its next timer; the margin, checked at a timer.
+    // Expiry on the store leader's clock (a new leader that missed entries
+    // restarts the lease at a full ttl), seen at its next timer; the margin,
+    // checked at a timer.
     wait = Slow(p, g.lease_ttl + g.drift_margin + p.tick_max * 2);
     if (store_election) wait += p.election_max;
   } else {

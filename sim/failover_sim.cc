@@ -90,6 +90,13 @@ struct Node {
   std::vector<LeaseWork> releases;          // waiting for that fence
   std::optional<Instant> watchdog;          // armed deadline, on this node's clock
   Instant adapter_free = kStart;            // one member's commands run in order
+  // This node's store replica's lease clock (store/lease_keeper.h): it follows
+  // the applied log on this node's clock and decides expiry while leading.
+  store::LeaseKeeper keeper;
+  // Some applied entries passed this replica by (down, paused, cut off): it
+  // catches up later, at a time the sim does not model, so on taking office it
+  // restarts every lease at a full ttl (Restore), the conservative choice.
+  bool keeper_stale = true;
 };
 
 class World {
@@ -171,6 +178,9 @@ class World {
   void SendSync(int leader, int n, const failover::SyncRecord& sync, store::Revision rev);
   void SendPeer(int leader, int n, const MemberRecord& r);
   void LoseLeader(const std::string& why);
+  // Every replica that receives the log applies `result` now, on its clock.
+  void ObserveOnReplicas(const store::ApplyResult& result);
+  store::LeaseKeeper& Keeper() { return nodes_[leader_].keeper; }  // REQUIRES: a leader
   void Elect();
   void Resync(int n);
 
@@ -224,7 +234,6 @@ class World {
   std::map<std::pair<int, int>, Instant> link_free_;
 
   store::StateMachine sm_;
-  store::LeaseKeeper keeper_;
   uint64_t index_ = 0;
   store::LeaseId next_lease_ = 1;
   int leader_ = -1;
@@ -303,12 +312,23 @@ void World::Commit(std::vector<store::Command> commands,
     std::vector<store::ApplyResult> results;
     for (const store::Command& c : commands) {
       results.push_back(sm_.Apply(++index_, store::EncodeCommand(c)));
-      keeper_.Observe(results.back(), Local(leader_));
+      ObserveOnReplicas(results.back());
       Publish(results.back());
     }
     if (done) done(results);
     PumpCoordinator();
   });
+}
+
+void World::ObserveOnReplicas(const store::ApplyResult& result) {
+  for (int n = 0; n < params_.nodes; ++n) {
+    Node& node = nodes_[n];
+    if (node.up && !node.paused && !isolated_.contains(n)) {
+      node.keeper.Observe(result, Local(n));
+    } else {
+      node.keeper_stale = true;
+    }
+  }
 }
 
 void World::Publish(const store::ApplyResult& result) {
@@ -391,9 +411,9 @@ void World::SendGroup(int leader, int n, const GroupRecord& g, store::Revision r
 void World::LoseLeader(const std::string& why) {
   if (leader_ < 0) return;
   Trace("store leader " + nodes_[leader_].name + " lost (" + why + ")");
+  nodes_[leader_].keeper.Stop();
   leader_ = -1;
   ++term_;
-  keeper_.Stop();
   coordinator_.reset();
   if (!electing_) {
     electing_ = true;
@@ -402,8 +422,8 @@ void World::LoseLeader(const std::string& why) {
 }
 
 // A majority of store replicas (up, not paused, on the majority side) elects
-// one of them; the new leader's LeaseKeeper restarts every lease at a full
-// ttl, and its agent starts a Coordinator from the current records.
+// one of them; its LeaseKeeper takes office with the deadlines it followed,
+// and its agent starts a Coordinator from the current records.
 void World::Elect() {
   electing_ = false;
   if (leader_ >= 0) return;
@@ -421,7 +441,10 @@ void World::Elect() {
   ++term_;
   const Instant local = Local(leader_);
   Trace("store leader " + nodes_[leader_].name + " elected, term " + std::to_string(term_));
-  keeper_.Reset(local, sm_.Leases());
+  Node& elected = nodes_[leader_];
+  if (elected.keeper_stale) elected.keeper.Restore(local, sm_.Leases());
+  elected.keeper_stale = false;
+  elected.keeper.Reset(local, sm_.Leases());
   coordinator_ = std::make_unique<Coordinator>(config_, params_.nodes, local);
   const std::optional<store::KeyValue> g = sm_.Get(failover::GroupKey(config_.name));
   coordinator_->Step(
@@ -513,7 +536,7 @@ void World::RunTimer(int n) {
   CheckMember(n);
   node.agent->Tick(local);
   if (leader_ == n && coordinator_) {
-    for (store::LeaseId id : keeper_.Tick(local)) {
+    for (store::LeaseId id : node.keeper.Tick(local)) {
       Commit({store::LeaseRevoke{id}}, nullptr);
     }
     coordinator_->Tick(local);
@@ -602,14 +625,17 @@ void World::RunLeaseWork(int n, const LeaseWork& w) {
       break;
     case LeaseOpKind::kRenew: {
       const store::LeaseId id = node.lease_id;
-      // The leader answers a keep-alive after confirming it still leads
-      // (a ReadIndex round: one commit's time).
+      // The leader checks the lease, commits a LeaseRefresh and answers once
+      // it is applied (failing if the lease expired meanwhile).
       StoreRequest(n, [this, id, reply] {
-        const uint64_t term = term_;
-        At(now_ + Draw(params_.commit_min, params_.commit_max), [this, id, reply, term] {
-          if (term_ != term || leader_ < 0) return;
-          reply(keeper_.KeepAlive(id, Local(leader_)).status(), store::kNoLease);
-        });
+        if (Status s = Keeper().CheckKeepAlive(id).status(); !s.ok()) {
+          return reply(s, store::kNoLease);
+        }
+        Commit({store::LeaseRefresh{id}},
+               [this, id, reply](const std::vector<store::ApplyResult>& r) {
+                 reply(r[0].status.ok() ? Keeper().CheckKeepAlive(id).status() : r[0].status,
+                       store::kNoLease);
+               });
       });
       break;
     }
@@ -807,6 +833,7 @@ void World::Inject(FaultKind kind, int n) {
     case FaultKind::kPrimaryNodeCrash:
     case FaultKind::kOtherNodeCrash:
       node.up = false;
+      node.keeper_stale = true;  // the restarted agent starts a new keeper
       service_.Crash(node.member);
       if (leader_ == n) LoseLeader("node crashed");
       break;

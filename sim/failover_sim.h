@@ -2,11 +2,14 @@
 // (`baton-sim failover`). Each node runs an agent (MemberAgent with its
 // PrimaryLeaseHolders, and the Coordinator while it leads the store), one
 // member of a SimService and a watchdog. The store is one real
-// store::StateMachine + LeaseKeeper hosted by the leader node and reached
-// over a simulated network (per-link FIFO, delay, loss as retransmission
-// delay, partitions); commits take a random latency, and the leader changes
-// (a new LeaseKeeper restarts every lease at a full ttl; a new Coordinator is
-// fed the current records) when its node crashes, pauses or is cut off.
+// store::StateMachine hosted by the leader node and reached over a simulated
+// network (per-link FIFO, delay, loss as retransmission delay, partitions);
+// commits take a random latency. Every node's store replica has its own
+// LeaseKeeper that follows the applied log on that node's clock (keep-alives
+// are committed LeaseRefresh entries); the leader changes when its node
+// crashes, pauses or is cut off, and the new leader's keeper keeps the
+// deadlines it followed (one that missed entries restarts every lease at a
+// full ttl) while a new Coordinator is fed the current records.
 //
 // The seed draws every parameter (clock rates within the drift margin,
 // latencies, loss, replication mode, write rate) and a sequence of fault

@@ -149,6 +149,55 @@ TEST_F(RaftServerTest, ALeasedKeyVanishesEverywhereAfterItsTtlUnlessKeptAlive) {
   EXPECT_TRUE(c.raft(*leader).state().Leases().empty());
 }
 
+// The store leader is stopped a second after the last keep-alive (its
+// followers elect a new leader within milliseconds: the closed connections
+// tell them). Every follower applied that keep-alive's refresh, so the new
+// leader revokes the lease ttl after the keep-alive, not ttl after its own
+// election, which would be a second later.
+TEST_F(RaftServerTest, ALeaseEndsTtlAfterItsLastKeepAliveAcrossALeaderChange) {
+  TestCluster c(3);
+  StartAll(c);
+  auto leader = c.WaitForLeader();
+  ASSERT_TRUE(leader.has_value());
+  const Duration ttl = Duration::Seconds(2);
+  auto grant = c.Await<store::LeaseGrantResponse>(
+      [&](auto done) { c.store(*leader).LeaseGrant(ttl, done); });
+  ASSERT_TRUE(grant && grant->has_value());
+  const store::LeaseId lease = (*grant)->id;
+  ASSERT_TRUE(Put(c, *leader, "/leased", "v", lease).has_value());
+  ASSERT_TRUE(AllSee(c, "/leased", "v"));
+
+  Instant sent;
+  for (int i = 0; i < 3; ++i) {
+    c.WaitFor([] { return false; }, Duration::Millis(300));
+    sent = c.loop().Now();
+    auto kept = c.Await<Duration>([&](auto done) { c.store(*leader).LeaseKeepAlive(lease, done); });
+    ASSERT_TRUE(kept && kept->has_value());
+    EXPECT_EQ(**kept, ttl);
+  }
+  for (int i = 0; i < 3; ++i) {
+    if (i == *leader) continue;
+    EXPECT_TRUE(c.WaitFor([&] {
+      const std::optional<Instant> due = c.store(i).lease_deadline(lease);
+      return due.has_value() && *due >= sent + ttl;
+    })) << "node "
+        << i << " did not follow the last refresh";
+  }
+
+  c.WaitFor([] { return false; }, Duration::Seconds(1));
+  c.Stop(*leader);
+  auto next = c.WaitForLeader();
+  ASSERT_TRUE(next.has_value());
+  const Instant elected = c.loop().Now();
+  ASSERT_TRUE(c.WaitFor([&] { return !c.raft(*next).state().Get("/leased").has_value(); },
+                        Duration::Seconds(6)));
+  const Instant revoked = c.loop().Now();
+  EXPECT_GE((revoked - sent).seconds(), ttl.seconds()) << "revoked before the holder's send + ttl";
+  EXPECT_LT((revoked - sent).seconds(), (ttl + Duration::Millis(600)).seconds())
+      << "revoked " << (revoked - elected).ToString() << " after the election";
+  EXPECT_TRUE(AllSee(c, "/leased", std::nullopt));
+}
+
 TEST_F(RaftServerTest, MalformedPayloadsAreDroppedAndCounted) {
   TestCluster c(3);
   StartAll(c);

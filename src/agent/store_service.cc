@@ -5,6 +5,8 @@ namespace {
 
 // How late an expired lease may be revoked: part of a node failure's recovery.
 constexpr Duration kLeaseCheckPeriod = Duration::Millis(10);
+// Pause before asking again whether a new leader has caught up.
+constexpr Duration kTakeOfficeRetry = Duration::Millis(50);
 // Lease ids stay below 2^53 so JSON clients read them exactly.
 constexpr int64_t kMaxLeaseId = (int64_t{1} << 53) - 1;
 
@@ -94,13 +96,19 @@ void StoreService::LeaseKeepAlive(store::LeaseId id, Callback<Duration> done) {
   if (!raft_.leading()) {
     return done(raft_.leader() == 0 ? Status::Unavailable("no leader") : NotLeaderError());
   }
-  Result<Duration> ttl = keeper_.KeepAlive(id, loop_.Now());
-  if (!ttl.has_value()) return done(ttl.error());
-  // Acknowledge only once a ReadIndex round confirms this node still leads.
-  raft_.ReadIndex([ttl = *ttl, done = std::move(done)](Status s) {
-    if (!s.ok()) return done(s);
-    done(ttl);
-  });
+  if (!keeper_.leading()) return done(Status::Unavailable("the new leader is catching up"));
+  Result<Duration> accepted = keeper_.CheckKeepAlive(id);
+  if (!accepted.has_value()) return done(accepted.error());
+  // The refresh restarts the ttl on every replica as it applies it; its
+  // commit proves this node led and puts it in every future leader's log.
+  std::weak_ptr<int> alive = alive_;
+  raft_.Propose(store::LeaseRefresh{id},
+                [this, alive, id, done = std::move(done)](Result<store::ApplyResult> r) {
+                  if (!r.has_value()) return done(r.error());
+                  if (alive.expired()) return done(Status::Aborted("agent stopping"));
+                  // Applied just now: fails if Tick expired the lease meanwhile.
+                  done(keeper_.CheckKeepAlive(id));
+                });
 }
 
 void StoreService::LeaseRevoke(store::LeaseId id, Callback<store::DeleteResponse> done) {
@@ -165,6 +173,7 @@ void StoreService::OnApply(const store::ApplyResult& result) {
 }
 
 void StoreService::OnRestore() {
+  keeper_.Restore(loop_.Now(), raft_.state().Leases());
   auto watchers = std::move(watchers_);
   watchers_.clear();
   for (auto& [id, callback] : watchers) {
@@ -174,11 +183,20 @@ void StoreService::OnRestore() {
 }
 
 void StoreService::OnLeadership(bool leading) {
-  if (leading) {
-    keeper_.Reset(loop_.Now(), raft_.state().Leases());
-  } else {
-    keeper_.Stop();
-  }
+  ++office_;  // a pending TakeOffice of an earlier term gives up
+  if (leading) return TakeOffice(office_);
+  keeper_.Stop();
+}
+
+void StoreService::TakeOffice(uint64_t office) {
+  std::weak_ptr<int> alive = alive_;
+  raft_.ReadIndex([this, alive, office](Status s) {
+    if (alive.expired() || office != office_ || !raft_.leading()) return;
+    if (s.ok()) return keeper_.Reset(loop_.Now(), raft_.state().Leases());
+    loop_.RunAfter(kTakeOfficeRetry, [this, alive, office] {
+      if (!alive.expired()) TakeOffice(office);
+    });
+  });
 }
 
 void StoreService::RevokeExpiredLeases() {

@@ -6,10 +6,15 @@
 // redirects to the leader). Reads wait for a ReadIndex round, then read the
 // local state machine: linearizable on any node that can reach the leader.
 //
-// Leases: while this node leads, a LeaseKeeper tracks every lease (Reset on
-// taking office), KeepAlive refreshes one and is acknowledged only after a
-// ReadIndex round confirms the leadership, and an expired lease is proposed
-// as a LeaseRevoke entry. Keep-alives on a follower fail with NotLeaderError.
+// Leases: every node's LeaseKeeper follows the applied log (grants,
+// refreshes, revokes) on its own clock, so lease deadlines survive a change
+// of leader (store/lease_keeper.h). A new leader's keeper takes office once a
+// ReadIndex round shows it has applied everything committed before its
+// election; until then keep-alives fail with Unavailable. A keep-alive is
+// checked (known, not expired), proposed as a LeaseRefresh entry and
+// acknowledged with the ttl once applied, unless the lease expired meanwhile
+// (NotFound). An expired lease is proposed as a LeaseRevoke entry.
+// Keep-alives on a follower fail with NotLeaderError.
 //
 // Watches: a WatchHub is fed the events of every applied command; a watcher
 // whose state machine is replaced by a snapshot is ended with Unavailable
@@ -22,6 +27,7 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "agent/raft_server.h"
 #include "core/rng.h"
@@ -53,13 +59,18 @@ class StoreService final : public store::Store {
                        WatchCallback on_events) override;
   void Cancel(store::WatchId id) override;
 
-  // Leases this node's keeper tracks (0 unless leading).
+  // Leases this node's keeper follows (every node follows the applied log).
   size_t tracked_leases() const { return keeper_.size(); }
+  // When this node's keeper has lease `id` due (nullopt: not followed).
+  std::optional<Instant> lease_deadline(store::LeaseId id) const { return keeper_.Deadline(id); }
 
  private:
   void OnApply(const store::ApplyResult& result);
   void OnRestore();
   void OnLeadership(bool leading);
+  // Resets the keeper once this node has applied everything committed before
+  // it became leader (retrying), unless leadership changed since (`office`).
+  void TakeOffice(uint64_t office);
   void RevokeExpiredLeases();
   void Deliver(store::WatchId id, Result<std::vector<store::Event>> events);
 
@@ -71,6 +82,7 @@ class StoreService final : public store::Store {
   store::WatchId next_watch_ = 0;
   Rng rng_;
   net::TimerHandle lease_timer_;
+  uint64_t office_ = 0;  // counts leadership changes
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 

@@ -111,8 +111,14 @@ void FailoverWorld::RunLease(const std::string& node, const LeaseWork& w) {
     agent.OnLeaseResult(w.member, w.op.id,
                         r.succeeded ? Status() : Status::FailedPrecondition("lease taken"), local);
   } else if (w.op.kind == LeaseOpKind::kRenew) {
-    agent.OnLeaseResult(w.member, w.op.id, keeper_.KeepAlive(store_lease_[w.member], now_).status(),
-                        local);
+    // As the store leader does: check, commit a LeaseRefresh, check again.
+    const store::LeaseId id = store_lease_[w.member];
+    Status status = keeper_.CheckKeepAlive(id).status();
+    if (status.ok()) {
+      const store::ApplyResult refresh = Apply(store::LeaseRefresh{id});
+      status = refresh.status.ok() ? keeper_.CheckKeepAlive(id).status() : refresh.status;
+    }
+    agent.OnLeaseResult(w.member, w.op.id, status, local);
   } else {
     Publish(Apply(ReleaseLeaseTxn(config_.name, w.op.lease, w.report)));
     const store::ApplyResult revoke = Apply(store::LeaseRevoke{store_lease_[w.member]});

@@ -10,31 +10,42 @@ LeaseKeeper::LeaseKeeper(Duration revoke_retry) : revoke_retry_(revoke_retry) {
 
 void LeaseKeeper::Reset(Instant now, const std::vector<Lease>& leases) {
   leading_ = true;
+  std::map<LeaseId, Tracked> next;
+  for (const Lease& lease : leases) {
+    auto followed = leases_.find(lease.id);
+    const Instant deadline =
+        followed != leases_.end() ? followed->second.deadline : now + lease.ttl;
+    next[lease.id] = Tracked{.ttl = lease.ttl, .deadline = deadline};
+  }
+  leases_ = std::move(next);
+}
+
+void LeaseKeeper::Stop() {
+  leading_ = false;
+  for (auto& [id, lease] : leases_) lease.expired = false;
+}
+
+void LeaseKeeper::Observe(const ApplyResult& result, Instant now) {
+  for (const std::optional<Lease>& lease : {result.granted_lease, result.refreshed_lease}) {
+    if (!lease) continue;
+    Tracked& tracked = leases_[lease->id];
+    tracked.ttl = lease->ttl;
+    tracked.deadline = now + lease->ttl;
+  }
+  if (result.revoked_lease) leases_.erase(*result.revoked_lease);
+}
+
+void LeaseKeeper::Restore(Instant now, const std::vector<Lease>& leases) {
   leases_.clear();
   for (const Lease& lease : leases)
     leases_[lease.id] = Tracked{.ttl = lease.ttl, .deadline = now + lease.ttl};
 }
 
-void LeaseKeeper::Stop() {
-  leading_ = false;
-  leases_.clear();
-}
-
-void LeaseKeeper::Observe(const ApplyResult& result, Instant now) {
-  if (!leading_) return;
-  if (result.granted_lease) {
-    const Lease& lease = *result.granted_lease;
-    leases_[lease.id] = Tracked{.ttl = lease.ttl, .deadline = now + lease.ttl};
-  }
-  if (result.revoked_lease) leases_.erase(*result.revoked_lease);
-}
-
-Result<Duration> LeaseKeeper::KeepAlive(LeaseId id, Instant now) {
+Result<Duration> LeaseKeeper::CheckKeepAlive(LeaseId id) const {
   if (!leading_) return Status::Unavailable("not the leader");
   auto it = leases_.find(id);
   if (it == leases_.end()) return Status::NotFound("lease " + std::to_string(id) + " not found");
   if (it->second.expired) return Status::NotFound("lease " + std::to_string(id) + " expired");
-  it->second.deadline = now + it->second.ttl;
   return it->second.ttl;
 }
 

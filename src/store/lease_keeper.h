@@ -1,33 +1,44 @@
-// LeaseKeeper: the leader's clock for leases. Lease expiry is decided by one
-// node, the store's Raft leader, and committed as a LeaseRevoke entry, so
-// every replica deletes the lease's keys at the same revision. LeaseKeeper is
-// that decision, pure: the driver passes in the time and proposes whatever
-// Tick returns. Followers need no LeaseKeeper.
+// LeaseKeeper: the clock for leases. Lease expiry is decided by one node, the
+// store's Raft leader, and committed as a LeaseRevoke entry, so every replica
+// deletes the lease's keys at the same revision. LeaseKeeper is that decision,
+// pure: the driver passes in the time and proposes whatever Tick returns.
 //
-// Life cycle (in the leader's driver):
-//   on becoming leader:      Reset(now, state_machine.Leases())
-//   after each Apply:        Observe(apply_result, now)
-//   on a client keep-alive:  KeepAlive(id, now)   (answer only if it succeeds)
-//   on every timer:          for id in Tick(now): propose LeaseRevoke{id}
-//   on losing leadership:    Stop()
+// Every replica runs one and feeds it the applied log, leader or not, so the
+// deadlines survive a change of leader:
+//   after each Apply:            Observe(apply_result, now)
+//   after a snapshot install:    Restore(now, state_machine.Leases())
+//   on becoming leader, once everything committed before the election is
+//   applied (a ReadIndex round): Reset(now, state_machine.Leases())
+//   on a client keep-alive:      CheckKeepAlive(id), propose LeaseRefresh{id},
+//                                and once it is applied answer with
+//                                CheckKeepAlive(id) again (expired: fail)
+//   on every timer:              for id in Tick(now): propose LeaseRevoke{id}
+//   on losing leadership:        Stop()
 //
-// Timing guarantee. Every lease's deadline is set to now + ttl, on the
-// leader's monotonic clock, when the leader applies its grant, when it
-// accepts a keep-alive, and when the leader takes office (Reset). Tick never
-// returns a lease before its deadline. So a lease is not revoked earlier than
-// ttl after the later of: its grant, its last accepted keep-alive, the start
-// of the current leader's term. A leader change never shortens a lease: the
-// new leader starts a full ttl for every lease, which is how keep-alives
-// survive the change. A holder that measures from the moment it SENT its last
-// acknowledged keep-alive (which precedes its arrival) and stops acting at
-// send + ttl - drift_margin stops before any replica can delete its keys,
-// provided (a) clock rates differ by less than the margin and (b) the driver
-// acknowledges a keep-alive only after confirming it is still leader (a Raft
-// ReadIndex round after receipt), so no other leader's Reset predates it.
+// Timing guarantee. On every replica a lease is due at ttl after this replica
+// applied its grant or its latest refresh (LeaseRefresh, a keep-alive), on its
+// own monotonic clock; a lease the replica never saw applied (it restarted
+// from a snapshot) is due at ttl after it learned of it (Restore, Reset). Tick
+// never returns a lease before its deadline. The holder measures from the
+// moment it SENT its last acknowledged keep-alive; every replica applies the
+// refresh entry after that moment, so no replica's deadline apply + ttl is
+// earlier than the holder's send + ttl. A keep-alive is acknowledged only
+// once its refresh entry is committed and applied, so every future leader has
+// it in its log; a new leader takes office (Reset) only after applying
+// everything committed before its election, so it counts from that refresh
+// too. A holder that stops acting (demotes its member) at
+// send + ttl - drift_margin therefore stops before any replica can delete its
+// keys, provided clock rates differ by less than the margin. And a leader
+// change no longer restarts the ttl: a killed leader's lease ends ttl after
+// its last keep-alive, not ttl after the next election.
 //
-// A lease returned by Tick counts as expired: KeepAlive on it fails and Tick
-// offers it again every `revoke_retry` until its revoke is applied (in case
-// the proposal was dropped). Not thread-safe.
+// Expired leases. A lease returned by Tick counts as expired on this leader:
+// CheckKeepAlive fails for it, and Tick offers it again every `revoke_retry`
+// until its revoke is applied (in case the proposal was dropped). A refresh
+// entry applied after Tick returned the lease (the keep-alive raced the
+// expiry) still changes the deadline, but the keep-alive it answers must fail:
+// the revoke is on its way, and the holder must not believe in a lease whose
+// keys are about to be deleted. Not thread-safe.
 #pragma once
 
 #include <map>
@@ -45,23 +56,32 @@ class LeaseKeeper {
  public:
   explicit LeaseKeeper(Duration revoke_retry = Duration::Seconds(1));
 
-  // Takes office at `now`: tracks exactly `leases`, each due at now + ttl.
+  // Takes office at `now`: tracks exactly `leases`. A lease this keeper
+  // already follows keeps its deadline; one it never saw applied is due at
+  // now + ttl. No lease starts out expired.
   void Reset(Instant now, const std::vector<Lease>& leases);
-  // Leaves office: forgets every lease; Tick returns nothing and KeepAlive
-  // fails with Unavailable until the next Reset.
+  // Leaves office: Tick returns nothing and CheckKeepAlive fails with
+  // Unavailable until the next Reset. The keeper keeps following the log.
   void Stop();
   bool leading() const { return leading_; }
 
-  // Follows the applied log: a granted lease is due at now + ttl, a revoked
-  // one is forgotten. No effect when not leading.
+  // Follows the applied log, leading or not: a granted or refreshed lease is
+  // due at now + ttl, a revoked one is forgotten.
   void Observe(const ApplyResult& result, Instant now);
+  // The state machine was replaced (a snapshot) at `now`: follows exactly
+  // `leases`, each due at now + ttl (the refreshes in the image were applied
+  // before now, at times this keeper does not know).
+  void Restore(Instant now, const std::vector<Lease>& leases);
 
-  // Refreshes lease `id` to now + ttl and returns the ttl. Unavailable when
-  // not leading; NotFound for an unknown or already expired lease.
-  Result<Duration> KeepAlive(LeaseId id, Instant now);
+  // Whether a keep-alive on lease `id` may be accepted (before proposing its
+  // LeaseRefresh) and acknowledged (once the refresh is applied): the lease's
+  // ttl. Unavailable when not leading; NotFound for an unknown lease or one
+  // Tick has returned (expired).
+  Result<Duration> CheckKeepAlive(LeaseId id) const;
 
   // The leases to revoke: due at or before `now`, in id order. A lease comes
   // back again after `revoke_retry` if its revoke has not been observed.
+  // Nothing when not leading.
   std::vector<LeaseId> Tick(Instant now);
 
   // When lease `id` is (or was) due; nullopt for an unknown lease.
@@ -74,7 +94,7 @@ class LeaseKeeper {
   struct Tracked {
     Duration ttl;
     Instant deadline;      // due at this time
-    bool expired = false;  // returned by Tick; awaiting its revoke
+    bool expired = false;  // returned by Tick while leading; awaiting its revoke
     Instant next_offer{};  // when Tick may return an expired lease again
   };
 

@@ -74,7 +74,10 @@ void LocalStore::LeaseGrant(Duration ttl, Callback<LeaseGrantResponse> done) {
 }
 
 void LocalStore::LeaseKeepAlive(LeaseId id, Callback<Duration> done) {
-  done(leases_.KeepAlive(id, now_));
+  Result<Duration> accepted = leases_.CheckKeepAlive(id);
+  if (!accepted.has_value()) return done(accepted.error());
+  ApplyResult result = Submit(store::LeaseRefresh{id});
+  result.status.ok() ? done(leases_.CheckKeepAlive(id)) : done(result.status);
 }
 
 void LocalStore::LeaseRevoke(LeaseId id, Callback<DeleteResponse> done) {

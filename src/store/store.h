@@ -82,8 +82,10 @@ class Store {
 
   // Grants a lease with a fresh id chosen by the store.
   virtual void LeaseGrant(Duration ttl, Callback<LeaseGrantResponse> done) = 0;
-  // Restarts the lease's ttl; completes with the ttl. See lease_keeper.h for
-  // the timing guarantee: measure validity from the time KeepAlive was called.
+  // Restarts the lease's ttl (the embedded store commits a LeaseRefresh);
+  // completes with the ttl once every future leader will know of it. See
+  // lease_keeper.h for the timing guarantee: measure validity from the time
+  // KeepAlive was called.
   virtual void LeaseKeepAlive(LeaseId id, Callback<Duration> done) = 0;
   virtual void LeaseRevoke(LeaseId id, Callback<DeleteResponse> done) = 0;
 
