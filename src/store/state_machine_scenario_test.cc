@@ -116,6 +116,7 @@ class Scenario {
     if (verb == "del-prefix") return Apply(DeleteRange{arg(0)});
     if (verb == "grant") return Grant(arg(0), args["ttl"]);
     if (verb == "revoke") return Apply(LeaseRevoke{std::stoull(arg(0))});
+    if (verb == "refresh") return Apply(LeaseRefresh{std::stoull(arg(0))});
     if (verb == "compact") return Apply(Compact{std::stoull(arg(0))});
     if (verb == "txn") return TxnCommand(words);
     if (verb == "get") return Reads(state_.Range(arg(0), false));
