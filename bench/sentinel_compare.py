@@ -465,6 +465,8 @@ def main():
         nft_delete()
         c.procs.stop_all(quiet=True)
         remove_node_cgroups()
+        if not args.keep:  # also after an error
+            shutil.rmtree(run, ignore_errors=True)
     print("\n| contender | fault | trials | unavailable p50 | p99 | max | acked writes lost "
           "(total) | last lost write acked (ms after the cut) | extra failovers "
           "| false failovers (%.0f s, no fault) |" % args.nofault_seconds)
@@ -478,8 +480,6 @@ def main():
                      sum(losts), per_ttl, extra, r["nofault"]))
     if args.keep:
         print("logs kept in %s" % run)
-    else:
-        shutil.rmtree(run, ignore_errors=True)
 
 
 if __name__ == "__main__":
