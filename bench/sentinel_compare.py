@@ -22,8 +22,8 @@ redis-server, agent or sentinel) listens on and connects from 127.0.0.1i
      write counts only if WAIT returned >= 1); baton's group runs
      `replication: semi-sync` (sync_acks 1) for it.
 With --cut-store-leader, baton's primary is first switched over to the
-member on the store leader's node, so (c) and (w) cut the store leader off
-too (an election; the new leader restarts every lease at a full ttl).
+member on the store leader's node, so (b) kills the store leader too and (c)
+and (w) cut it off too: the store needs an election besides the failover.
 --trial-logs DIR keeps each partition trial's agent logs and `baton
 history`.
 Per trial: write unavailability = the longest pause in acks from 1 s before
@@ -191,8 +191,10 @@ class Contender:
         return p
 
 
-def trial(con, fault, n):
+def trial(con, fault, n, args):
     c = con.c
+    if fault == "b" and args.cut_store_leader and con.kind == "baton":
+        primary_to_store_leader(con, fault, n)
     p = rc.wait_until(con.ready, 60, "%s ready before trial %s%d" % (con.kind, fault, n)) - 1
     w = rc.Writer(c, "%s-%s%d" % (con.kind, fault, n)).start()
     rc.wait_until(lambda: len(w.acks) > 50, 20, "writes", show=False)
@@ -281,7 +283,7 @@ def store_leader(c):
 
 def primary_to_store_leader(con, fault, n):
     """--cut-store-leader: a switchover to the member on the store leader's
-    node, so the partition cuts the store leader off with the primary."""
+    node, so the fault takes the store leader with the primary."""
     c = con.c
     p = rc.wait_until(con.ready, 90, "%s ready before trial %s%d" % (con.kind, fault, n)) - 1
     leader = rc.wait_until(lambda: store_leader(c) is not None and store_leader(c) + 1, 30,
@@ -402,7 +404,7 @@ def run_contender(c, kind, args, results):
         trials = args.trials if fault in "ab" else args.partition_trials
         for n in range(1, trials + 1):
             if fault in "ab":
-                g, lost = trial(con, fault, n)
+                g, lost = trial(con, fault, n, args)
             else:
                 g, lost, bound = trial_partition(con, fault, n, args)
                 bounds.append(bound)
@@ -434,8 +436,8 @@ def main():
     ap.add_argument("--trial-logs", metavar="DIR",
                     help="keep each partition trial's agent logs and `baton history` in DIR")
     ap.add_argument("--cut-store-leader", action="store_true",
-                    help="baton: before each partition trial, switch the primary over to the "
-                    "store leader's node, so the cut takes the store leader too")
+                    help="baton: before each (b), (c) and (w) trial, switch the primary over to "
+                    "the store leader's node, so the fault takes the store leader too")
     ap.add_argument("--partition-seconds", type=float, default=6)
     ap.add_argument("--contenders", default="baton,sentinel")
     ap.add_argument("--failover-timeout", type=int, default=2000,
