@@ -2,7 +2,7 @@
 // leader, every call goes to the local StoreService. Elsewhere, writes,
 // transactions and lease calls are forwarded to the leader's admin API
 // (POST /v1/txn for transactions, the /v1/lease routes for leases, whose
-// keep-alive the leader acknowledges only after a ReadIndex round), bounded
+// keep-alive the leader acknowledges once its refresh entry is applied), bounded
 // by `timeout`; the answer comes back on the loop. Reads and watches are
 // always local.
 //
