@@ -633,8 +633,7 @@ void World::RunLeaseWork(int n, const LeaseWork& w) {
         }
         Commit({store::LeaseRefresh{id}},
                [this, id, reply](const std::vector<store::ApplyResult>& r) {
-                 reply(r[0].status.ok() ? Keeper().CheckKeepAlive(id).status() : r[0].status,
-                       store::kNoLease);
+                 reply(Keeper().AnswerKeepAlive(id, r[0]).status(), store::kNoLease);
                });
       });
       break;

@@ -106,8 +106,7 @@ void StoreService::LeaseKeepAlive(store::LeaseId id, Callback<Duration> done) {
                 [this, alive, id, done = std::move(done)](Result<store::ApplyResult> r) {
                   if (!r.has_value()) return done(r.error());
                   if (alive.expired()) return done(Status::Aborted("agent stopping"));
-                  // Applied just now: fails if Tick expired the lease meanwhile.
-                  done(keeper_.CheckKeepAlive(id));
+                  done(keeper_.AnswerKeepAlive(id, *r));
                 });
 }
 

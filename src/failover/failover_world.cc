@@ -114,10 +114,7 @@ void FailoverWorld::RunLease(const std::string& node, const LeaseWork& w) {
     // As the store leader does: check, commit a LeaseRefresh, check again.
     const store::LeaseId id = store_lease_[w.member];
     Status status = keeper_.CheckKeepAlive(id).status();
-    if (status.ok()) {
-      const store::ApplyResult refresh = Apply(store::LeaseRefresh{id});
-      status = refresh.status.ok() ? keeper_.CheckKeepAlive(id).status() : refresh.status;
-    }
+    if (status.ok()) status = keeper_.AnswerKeepAlive(id, Apply(store::LeaseRefresh{id})).status();
     agent.OnLeaseResult(w.member, w.op.id, status, local);
   } else {
     Publish(Apply(ReleaseLeaseTxn(config_.name, w.op.lease, w.report)));

@@ -49,6 +49,11 @@ Result<Duration> LeaseKeeper::CheckKeepAlive(LeaseId id) const {
   return it->second.ttl;
 }
 
+Result<Duration> LeaseKeeper::AnswerKeepAlive(LeaseId id, const ApplyResult& refresh) const {
+  if (!refresh.status.ok()) return refresh.status;
+  return CheckKeepAlive(id);
+}
+
 std::vector<LeaseId> LeaseKeeper::Tick(Instant now) {
   std::vector<LeaseId> due;
   if (!leading_) return due;

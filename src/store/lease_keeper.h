@@ -11,7 +11,7 @@
 //   applied (a ReadIndex round): Reset(now, state_machine.Leases())
 //   on a client keep-alive:      CheckKeepAlive(id), propose LeaseRefresh{id},
 //                                and once it is applied answer with
-//                                CheckKeepAlive(id) again (expired: fail)
+//                                AnswerKeepAlive(id, its apply result)
 //   on every timer:              for id in Tick(now): propose LeaseRevoke{id}
 //   on losing leadership:        Stop()
 //
@@ -78,6 +78,10 @@ class LeaseKeeper {
   // ttl. Unavailable when not leading; NotFound for an unknown lease or one
   // Tick has returned (expired).
   Result<Duration> CheckKeepAlive(LeaseId id) const;
+  // The answer to a keep-alive whose LeaseRefresh was applied with `refresh`:
+  // its failure, or else CheckKeepAlive(id), which fails if Tick expired the
+  // lease while the refresh was in flight.
+  Result<Duration> AnswerKeepAlive(LeaseId id, const ApplyResult& refresh) const;
 
   // The leases to revoke: due at or before `now`, in id order. A lease comes
   // back again after `revoke_retry` if its revoke has not been observed.

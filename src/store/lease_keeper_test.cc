@@ -74,6 +74,19 @@ TEST(LeaseKeeper, KeepAlivesFailForUnknownOrExpiredLeases) {
   EXPECT_TRUE(keeper.CheckKeepAlive(1).error().IsNotFound());
 }
 
+// A refresh the state machine refused (its lease already revoked) answers
+// with the state machine's error.
+TEST(LeaseKeeper, ARefusedRefreshIsTheKeepAlivesAnswer) {
+  LeaseKeeper keeper;
+  keeper.Reset(At(0), {{1, kTtl}});
+  ApplyResult refused;
+  refused.status = Status::NotFound("lease 1 not found");
+  Result<Duration> answer = keeper.AnswerKeepAlive(1, refused);
+  ASSERT_FALSE(answer.has_value());
+  EXPECT_TRUE(answer.error().IsNotFound());
+  EXPECT_EQ(keeper.AnswerKeepAlive(1, Refreshed(1, kTtl)).value(), kTtl);
+}
+
 // The keep-alive was accepted at 9 and its refresh proposed; the lease fell
 // due at 10 and its revoke was proposed; then the refresh entry applied. The
 // refresh is in the log, but the revoke is on its way: the keep-alive fails.
@@ -82,8 +95,9 @@ TEST(LeaseKeeper, ARefreshAppliedAfterTickExpiredTheLeaseIsReportedAsFailed) {
   keeper.Reset(At(0), {{1, kTtl}});
   ASSERT_TRUE(keeper.CheckKeepAlive(1).has_value());  // accepted; refresh proposed
   ASSERT_EQ(keeper.Tick(At(10)), std::vector<LeaseId>{1});
-  keeper.Observe(Refreshed(1, kTtl), At(10) + Duration::Millis(5));
-  Result<Duration> answer = keeper.CheckKeepAlive(1);
+  const ApplyResult refresh = Refreshed(1, kTtl);
+  keeper.Observe(refresh, At(10) + Duration::Millis(5));
+  Result<Duration> answer = keeper.AnswerKeepAlive(1, refresh);
   ASSERT_FALSE(answer.has_value());
   EXPECT_TRUE(answer.error().IsNotFound()) << answer.error().ToString();
   EXPECT_NE(answer.error().message().find("expired"), std::string::npos);

@@ -76,8 +76,7 @@ void LocalStore::LeaseGrant(Duration ttl, Callback<LeaseGrantResponse> done) {
 void LocalStore::LeaseKeepAlive(LeaseId id, Callback<Duration> done) {
   Result<Duration> accepted = leases_.CheckKeepAlive(id);
   if (!accepted.has_value()) return done(accepted.error());
-  ApplyResult result = Submit(store::LeaseRefresh{id});
-  result.status.ok() ? done(leases_.CheckKeepAlive(id)) : done(result.status);
+  done(leases_.AnswerKeepAlive(id, Submit(store::LeaseRefresh{id})));
 }
 
 void LocalStore::LeaseRevoke(LeaseId id, Callback<DeleteResponse> done) {
