@@ -165,15 +165,28 @@ class Cluster:
 
     # ---- redis-servers ------------------------------------------------------
     def start_redis(self, i, replica_of=None):
+        """Starts r<i+1> from its config file, written on the first start
+        (replica_of, when given, sets its replicaof line). The agent keeps the
+        server's role in that file (CONFIG REWRITE), so a server restarted
+        without replica_of comes back fenced or replicating, as a real
+        deployment's would."""
         d = os.path.join(self.run, "r%d" % (i + 1))
         os.makedirs(d, exist_ok=True)
-        argv = ["/usr/bin/redis-server", "--port", str(self.redis_ports[i]), "--bind",
-                self.hosts[i], "--bind-source-addr", self.hosts[i], "--save", "",
-                "--appendonly", "no", "--dir", d,
-                "--repl-diskless-sync-delay", "0", "--protected-mode", "no"]
-        if replica_of is not None:
-            argv += ["--replicaof", self.hosts[replica_of], str(self.redis_ports[replica_of])]
-        self.procs.start("r%d" % (i + 1), argv, os.path.join(self.run, "r%d.log" % (i + 1)))
+        conf = os.path.join(d, "redis.conf")
+        if os.path.exists(conf):
+            lines = open(conf).read().splitlines()
+        else:
+            lines = ["port %d" % self.redis_ports[i], "bind %s" % self.hosts[i],
+                     "bind-source-addr %s" % self.hosts[i], 'save ""', "appendonly no",
+                     "dir %s" % d, "repl-diskless-sync-delay 0", "protected-mode no"]
+        if replica_of is not None:  # the caller names the primary: that wins
+            lines = [ln for ln in lines if not ln.startswith(("replicaof ", "slaveof "))]
+            lines.append("replicaof %s %d" % (self.hosts[replica_of],
+                                              self.redis_ports[replica_of]))
+        with open(conf, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        self.procs.start("r%d" % (i + 1), ["/usr/bin/redis-server", conf],
+                         os.path.join(self.run, "r%d.log" % (i + 1)))
         wait_until(lambda: self.redis_role(i), 10, "redis-server r%d" % (i + 1), show=False)
 
     def prepare(self):

@@ -48,6 +48,9 @@ struct MemberState {
   // A stopped stream counts as this node seeing the primary down (ODOWN).
   std::optional<bool> replicating;
   std::string detail;  // free text for status (e.g. "link down 3s")
+  // The service's process on this host as "pid:start" (ProcessIdentity), so
+  // a fence can kill it when it stops answering; "" when unknown.
+  std::string process;
 };
 
 // What a former primary had that the new primary never got, measured before
@@ -66,12 +69,18 @@ class Adapter {
   virtual Status Start(Instant deadline) = 0;
   virtual Status Stop(Instant deadline) = 0;
 
+  // Promote, Follow and Fence leave the member so that a restart brings it
+  // back fenced or replicating, never as a writable primary (where the
+  // service keeps its settings in a file).
+
   // Become the writable primary for `epoch`.
   virtual Status Promote(failover::Epoch epoch, Instant deadline) = 0;
   // Stop being primary in an orderly way (the group moved on at `epoch`).
   virtual Status Demote(failover::Epoch epoch, Instant deadline) = 0;
   // Refuse writes now, whatever else happens (self-fence or fencing before a
-  // promotion elsewhere). OK on a member that is down.
+  // promotion elsewhere). OK on a member that is down. A local member that
+  // does not answer in time is killed (a hung server that resumed would take
+  // writes), where the adapter knows its process.
   virtual Status Fence(Instant deadline) = 0;
   // Replicate from the member at `primary_address` (host:port), primary of `epoch`.
   virtual Status Follow(const std::string& primary_address, failover::Epoch epoch,

@@ -101,6 +101,7 @@ Result<RedisAdapterOptions> ParseRedisAdapterConfig(const AdapterConfig& config,
   o.min_replicas_to_write = o.acked_replicas;
   o.min_replicas_max_lag =
       static_cast<int>(std::clamp<int64_t>(group.lease_ttl.millis() / 1000, 1, 3600));
+  o.fence_timeout = std::max(group.drift_margin, Duration::Millis(100));
   if (config.kind != "redis") {
     return Status::InvalidArgument("adapter.kind: expected \"redis\", got \"" + config.kind + "\"");
   }
@@ -126,6 +127,12 @@ Result<RedisAdapterOptions> ParseRedisAdapterConfig(const AdapterConfig& config,
       if (!in || !std::getline(in, o.endpoint.password)) {
         return BadSetting(key, setting, "expected a readable file holding the password");
       }
+    } else if (key == "fence_timeout") {
+      Duration d;
+      if (!ParseDuration(v, &d) || d < Duration::Millis(10) || d > Duration::Seconds(60)) {
+        return BadSetting(key, setting, "expected a duration 10ms-60s");
+      }
+      o.fence_timeout = d;
     } else if (key == "connect_timeout" || key == "pause_timeout") {
       Duration d;
       if (!ParseDuration(v, &d) || d <= Duration::Zero()) {
@@ -154,7 +161,7 @@ Result<RedisAdapterOptions> ParseRedisAdapterConfig(const AdapterConfig& config,
       return Status::InvalidArgument(
           "line " + std::to_string(setting.line) + ": adapter." + key +
           ": unknown key for kind redis (known: host, port, password, password_file, "
-          "connect_timeout, "
+          "connect_timeout, fence_timeout, "
           "watchdog_fence, "
           "min_replicas_to_write, min_replicas_max_lag, pause_timeout, save_dir, "
           "server_binary, server_config)");
@@ -163,7 +170,8 @@ Result<RedisAdapterOptions> ParseRedisAdapterConfig(const AdapterConfig& config,
   return o;
 }
 
-RedisAdapter::RedisAdapter(RedisAdapterOptions options) : options_(std::move(options)) {}
+RedisAdapter::RedisAdapter(RedisAdapterOptions options)
+    : options_(std::move(options)), server_process_(options_.server_process) {}
 
 RedisAdapter::~RedisAdapter() {
   // A server Start() spawned keeps running (it is the member); reap nothing.
@@ -179,6 +187,7 @@ Result<RedisReply> RedisAdapter::Run(const std::vector<std::string>& args, Insta
         RedisConnection::Open(options_.endpoint, deadline, refused);
     if (!opened.has_value()) return opened.error();
     conn_ = std::move(*opened);
+    ++opens_;
   }
   Result<RedisReply> reply = conn_->Run(args, deadline);
   if (reply.has_value() || reply.error().code() == StatusCode::kFailedPrecondition) return reply;
@@ -209,9 +218,14 @@ Status RedisAdapter::SetMinReplicas(int replicas, Instant deadline) {
 
 Status RedisAdapter::Promote(failover::Epoch, Instant deadline) {
   std::lock_guard lock(mu_);
-  // Semi-sync settings first, so the primary never takes a write without them.
-  if (Status s = SetMinReplicas(options_.min_replicas_to_write, deadline); !s.ok()) return s;
+  // Fenced until the role is on disk: a restart of this server must bring it
+  // back refusing writes (its agent may have moved the group on by then).
+  if (Status s = SetMinReplicas(kFenceMinReplicas, deadline); !s.ok()) return s;
   if (Status s = Run({"REPLICAOF", "NO", "ONE"}, deadline).status(); !s.ok()) return s;
+  PersistFenced(deadline);
+  // Semi-sync settings before the client pause ends, so the primary never
+  // takes a write without them.
+  if (Status s = SetMinReplicas(options_.min_replicas_to_write, deadline); !s.ok()) return s;
   if (Status s = Run({"CLIENT", "UNPAUSE"}, deadline).status(); !s.ok()) return s;
   paused_until_ = Instant();
   Result<std::map<std::string, std::string>> info = Info("replication", deadline);
@@ -225,16 +239,50 @@ Status RedisAdapter::Promote(failover::Epoch, Instant deadline) {
 
 Status RedisAdapter::Fence(Instant deadline) {
   std::lock_guard lock(mu_);
+  // A server that answers nothing within fence_timeout is hung (or cut off):
+  // waiting out the whole deadline would let it resume after the lease.
+  const Instant answer_by = std::min(deadline, SteadyNow() + options_.fence_timeout);
   bool refused = false;
-  Status s = Run(MinReplicasCommand(kFenceMinReplicas), deadline, &refused).status();
+  Status s = Run(MinReplicasCommand(kFenceMinReplicas), answer_by, &refused).status();
   // A refused connection: no server listens on the port, so none writes.
   if (refused) return Status::Ok();
-  if (!s.ok()) return s;
+  // An error reply is an answer (a server that refuses CONFIG is not hung).
+  if (!s.ok()) return s.code() == StatusCode::kFailedPrecondition ? s : KillHung(s, deadline);
+  PersistFenced(deadline);
   // Clients connected to a fenced primary would only read NOREPLICAS, which
   // Sentinel clients do not take as a cue to look for the new primary; a
   // closed connection is. TYPE normal spares replicas' links and subscribers
   // (WaitUntilGone), SKIPME (the default) this connection.
   return CloseClients(deadline);
+}
+
+Status RedisAdapter::KillHung(const Status& why, Instant deadline) {
+  if (!options_.local || !server_process_) {
+    return Status(why.code(), "fence of redis " + options_.endpoint.Address() +
+                                  " got no answer and its process is unknown: " + why.message());
+  }
+  conn_.reset();
+  Status killed = KillProcess(*server_process_, deadline);
+  if (!killed.ok()) return killed;
+  server_process_.reset();
+  return Status::Ok();
+}
+
+void RedisAdapter::PersistFenced(Instant deadline) {
+  Result<RedisReply> r = Run({"CONFIG", "REWRITE"}, deadline);
+  persist_error_ = r.has_value() ? "" : r.error().message();
+}
+
+void RedisAdapter::LearnProcess(Instant deadline) {
+  if (!options_.local || (server_process_ && process_learned_at_ == opens_)) return;
+  Result<std::map<std::string, std::string>> info = Info("server", deadline);
+  if (!info.has_value()) return;
+  int64_t pid = 0;
+  if (!ParseInt((*info)["process_id"], 1, INT32_MAX, &pid)) return;
+  Result<ProcessIdentity> process = IdentifyProcess(static_cast<pid_t>(pid));
+  if (!process.has_value()) return;  // not on this host (or gone already)
+  server_process_ = *process;
+  process_learned_at_ = opens_;
 }
 
 Status RedisAdapter::CloseClients(Instant deadline) {
@@ -262,6 +310,7 @@ Status RedisAdapter::Follow(const std::string& primary_address, failover::Epoch,
   if (Status s = Run({"REPLICAOF", host, std::to_string(port)}, deadline).status(); !s.ok()) {
     return s;
   }
+  PersistFenced(deadline);  // a restart comes back as this primary's replica
   return SetMinReplicas(options_.min_replicas_to_write, deadline);
 }
 
@@ -287,7 +336,9 @@ Result<MemberState> RedisAdapter::Observe(Instant deadline) {
   Result<std::map<std::string, std::string>> info = Info("replication", deadline);
   if (!info.has_value()) return info.error();
   std::map<std::string, std::string>& i = *info;
+  LearnProcess(deadline);
   MemberState state;
+  if (server_process_) state.process = server_process_->ToString();
   state.position = ToPosition(i["master_repl_offset"]);
   state.history = i["master_replid"];
   if (i["role"] == "master") {
@@ -323,6 +374,8 @@ Result<MemberState> RedisAdapter::Observe(Instant deadline) {
     return Status::Corruption("redis " + options_.endpoint.Address() + ": unknown role \"" +
                               i["role"] + "\"");
   }
+  if (!persist_error_.empty())
+    state.detail += "; role not kept across a restart: " + persist_error_;
   return state;
 }
 

@@ -11,12 +11,21 @@
 //    of its own; baton keeps the epoch in its store.
 //  - Fence and Demote: CONFIG SET min-replicas-to-write 2147483647, so every
 //    write at once fails with NOREPLICAS while reads and replication go on.
+//    A local server that gives no answer within fence_timeout is hung: it is
+//    killed (SIGKILL of the process_id INFO server named, checked against its
+//    start time so a recycled pid is spared), as a resumed server would take
+//    writes while another member is primary.
 //    Then CLIENT KILL TYPE normal closes the clients' connections, so
 //    Sentinel-aware clients reconnect and ask for the primary again; Observe
 //    of a fenced member closes them again (a client may have come back).
 //    A refused connection counts as fenced (nothing listens, nothing writes).
 //  - Follow: fence, CLIENT UNPAUSE, REPLICAOF host port, restore the
 //    configured min-replicas-to-write (Redis ignores it on a replica).
+//  - Promote, Follow and Fence end with CONFIG REWRITE while the fence is
+//    set, so the server's config file always says fenced (and, after a
+//    Follow, whom it replicates): a restarted former primary comes back
+//    refusing writes, never as a writable master. A server without a config
+//    file cannot keep its role (Observe's detail says so).
 //  - PauseWrites/ResumeWrites: CLIENT PAUSE <pause_timeout> WRITE / CLIENT UNPAUSE.
 //  - MeasureDivergence: compares master_replid/master_repl_offset with the
 //    new primary's master_replid2/second_repl_offset (its fork point), and
@@ -33,10 +42,12 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "adapters/adapter.h"
+#include "adapters/process_identity.h"
 #include "adapters/redis_connection.h"
 #include "failover/group_config.h"
 
@@ -55,6 +66,17 @@ struct RedisAdapterOptions {
   std::string save_dir;  // where diverged RDB copies go ("" = the server's dir)
   std::string server_binary = "/usr/bin/redis-server";
   std::string server_config;  // Start/Stop run redis-server with it ("" = not managed)
+  // How long Fence waits for the server's answer before it counts as hung
+  // (default: the group's drift_margin, at least 100ms): a hung local
+  // server is then killed by its pid.
+  Duration fence_timeout = Duration::Millis(200);
+  // The server runs on this host (the agent's own member, or the watchdog's
+  // fence): Observe learns its process, and Fence kills it when it hangs.
+  // False for a fence sent from another node (the pid means nothing there).
+  bool local = true;
+  // The server's process when known before the first Observe (the
+  // watchdog's fence gets it from the agent's last Observe).
+  std::optional<ProcessIdentity> server_process;
 };
 
 // Reads `config` (kind "redis") for the member at `member_address`
@@ -64,7 +86,8 @@ struct RedisAdapterOptions {
 //  - semi-sync: min_replicas_to_write = sync_acks, acked_replicas = sync_acks;
 //  - sync: both = the group's other hot standbys (Redis has no synchronous
 //    replication: clients must WAIT for that many; docs/redis.md);
-//  - min_replicas_max_lag: lease_ttl in whole seconds (at least 1) unless set.
+//  - min_replicas_max_lag: lease_ttl in whole seconds (at least 1) unless set;
+//  - fence_timeout: drift_margin (at least 100ms) unless set.
 // InvalidArgument naming the key and its line on bad input, and for a
 // min_replicas_to_write below what the mode needs.
 Result<RedisAdapterOptions> ParseRedisAdapterConfig(const AdapterConfig& config,
@@ -108,6 +131,15 @@ class RedisAdapter : public Adapter {
   // one call to the next within one history (REQUIRES: mu_ held).
   failover::Position AckedPosition(const std::string& history,
                                    std::vector<failover::Position> offsets);
+  // CONFIG REWRITE with the fence set: the config file then says fenced
+  // (REQUIRES: mu_ held; the fence is the runtime setting now).
+  void PersistFenced(Instant deadline);
+  // Fence's answer when the server gave none: kills a local server whose
+  // process is known, else returns `why` (REQUIRES: mu_ held).
+  Status KillHung(const Status& why, Instant deadline);
+  // Learns the server's process (INFO server process_id) once per
+  // connection (REQUIRES: mu_ held).
+  void LearnProcess(Instant deadline);
   Result<std::string> SaveCopy(const std::string& replid, failover::Position offset,
                                Instant deadline);
 
@@ -119,7 +151,11 @@ class RedisAdapter : public Adapter {
   // once confirmed by enough replicas stays acknowledged after they leave.
   std::string acked_history_;
   failover::Position acked_position_ = 0;
-  pid_t server_pid_ = -1;  // the redis-server Start() spawned
+  pid_t server_pid_ = -1;                          // the redis-server Start() spawned
+  std::optional<ProcessIdentity> server_process_;  // learned by Observe (local servers)
+  uint64_t opens_ = 0;                             // connections opened so far
+  uint64_t process_learned_at_ = 0;                // the connection (by opens_) it was learned on
+  std::string persist_error_;  // why the last CONFIG REWRITE failed ("" = it worked)
 };
 
 // The factory the agent calls for a member whose adapter kind is "redis".
