@@ -22,6 +22,7 @@ void AddKvCommand(CLI::App& app, RunFn* run);
 // groups, switchover, failover, pause, resume, history
 void AddGroupCommands(CLI::App& app, RunFn* run);
 void AddWatchdogCommand(CLI::App& app, RunFn* run);
+void AddFenceRedisCommand(CLI::App& app, RunFn* run);
 void AddProxyCommand(CLI::App& app, RunFn* run);
 
 }  // namespace baton::cli

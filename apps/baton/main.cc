@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   baton::cli::AddKvCommand(app, &run);
   baton::cli::AddGroupCommands(app, &run);
   baton::cli::AddWatchdogCommand(app, &run);
+  baton::cli::AddFenceRedisCommand(app, &run);
   baton::cli::AddProxyCommand(app, &run);
   try {
     app.parse(argc, argv);

@@ -73,6 +73,7 @@ GroupDriver::GroupDriver(GroupDriverContext context, GroupSetup setup)
     : c_(std::move(context)),
       config_(std::move(setup.config)),
       fence_hook_(std::move(setup.fence_hook)),
+      remote_fencers_(std::move(setup.remote_fencers)),
       notify_(std::move(setup.notify)),
       agent_(config_, c_.node) {
   for (const failover::MemberConfig& m : config_.members) {
@@ -372,6 +373,11 @@ void GroupDriver::Observe(const std::string& name, Local& m, Instant now) {
                   }
                   m.position = (*result)->position;
                   m.acked_position = (*result)->acked_position;
+                  // The watchdog's fence kills the server by this process
+                  // should it hang (the next arm carries it).
+                  if (m.watchdog_fence && !(*result)->process.empty()) {
+                    m.watchdog_fence->env["BATON_MEMBER_PROCESS"] = (*result)->process;
+                  }
                   m.observe_failures = 0;
                   m.observed_health = detect::Health::kHealthy;
                   m.gone = false;
@@ -721,7 +727,30 @@ void GroupDriver::RunServingWrite(const failover::ServingWrite& write) {
   });
 }
 
+void GroupDriver::RunRemoteFence(const failover::FenceOrder& order) {
+  auto fencer = remote_fencers_.find(order.member);
+  if (fencer == remote_fencers_.end()) {
+    StepCoordinator(failover::FenceResult{order.id, false}, c_.loop.Now());
+    return;
+  }
+  auto status = std::make_shared<Status>();
+  const Instant deadline = c_.loop.Now() + std::max(config_.drift_margin / 2, Duration::Millis(50));
+  std::weak_ptr<int> alive = alive_;
+  // Not on the member's executor (it may be this node's own member, busy
+  // with a command): the fencer is an adapter with a connection of its own.
+  c_.pool.Submit(
+      [status, deadline, adapter = fencer->second] { *status = adapter->Fence(deadline); },
+      [this, alive, status, order] {
+        if (alive.expired()) return;
+        c_.logger.Log(LogLevel::kInfo, "failover " + config_.name + ": remote fence of " +
+                                           order.member + ": " + status->ToString());
+        StepCoordinator(failover::FenceResult{order.id, status->ok()}, c_.loop.Now());
+        Pump();
+      });
+}
+
 void GroupDriver::RunFence(const failover::FenceOrder& order) {
+  if (order.remote) return RunRemoteFence(order);
   if (!fence_hook_) {
     StepCoordinator(failover::FenceResult{order.id, false}, c_.loop.Now());
     return;

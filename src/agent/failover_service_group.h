@@ -71,6 +71,10 @@ struct GroupSetup {
   std::optional<adapters::NotifySpec> notify;
   // This node's members the watchdog can fence on its own: member -> command.
   std::map<std::string, adapters::ExecCommand> watchdog_fence;
+  // Every member this node can fence through the service's own protocol
+  // (the coordinator's remote fence of an old primary whose agent is gone):
+  // member -> an adapter of its own for that (never the member's local one).
+  std::map<std::string, std::shared_ptr<adapters::Adapter>> remote_fencers;
 };
 
 struct GroupDriverContext {
@@ -209,6 +213,9 @@ class GroupDriver {
   void Write(store::Txn txn, std::function<void(Result<store::TxnResponse>)> done);
   void RunWrite(const failover::GroupWrite& write);
   void RunFence(const failover::FenceOrder& order);
+  // The coordinator's remote fence: the member's remote fencer, bounded by
+  // drift_margin / 2; a member without one answers not fenced at once.
+  void RunRemoteFence(const failover::FenceOrder& order);
   void RunServingWrite(const failover::ServingWrite& write);
   void SaveTimeline(const failover::Timeline& timeline);
   void SaveServingChange(const failover::ServingChange& change);
@@ -228,6 +235,7 @@ class GroupDriver {
   GroupDriverContext c_;
   const failover::GroupConfig config_;
   FenceHook fence_hook_;
+  std::map<std::string, std::shared_ptr<adapters::Adapter>> remote_fencers_;
   std::optional<adapters::NotifySpec> notify_;
   int notify_pending_ = 0;  // queued notify calls; beyond a bound, events are not announced
   failover::MemberAgent agent_;

@@ -141,6 +141,33 @@ std::optional<Violation> CheckDetection(const DetectionConfig& d) {
   return std::nullopt;
 }
 
+bool IsLoopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.starts_with("127.");
+}
+
+// Failover needs every agent to reach the store leader's admin API (the
+// followers forward their writes there, with the token): a config that
+// would leave each follower's writes refused is refused instead.
+std::optional<Violation> CheckFailoverReach(const AgentConfig& c) {
+  if (c.groups.empty()) return std::nullopt;
+  if (c.admin.token_file.empty()) {
+    return Violation{"groups",
+                     "need admin.token_file: the other agents send their failover writes to the "
+                     "store leader's admin API with that token (docs/agent.md)"};
+  }
+  if (!IsLoopback(c.listen.admin.host)) return std::nullopt;
+  for (const PeerConfig& peer : c.peers) {
+    if (!IsLoopback(peer.address.host)) {
+      return Violation{"listen.admin",
+                       c.listen.admin.ToString() + " is loopback, but peer " + peer.name + " (" +
+                           peer.address.ToString() +
+                           ") is on another host and could not reach it; groups need an "
+                           "admin address the other agents reach"};
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<Violation> AgentConfig::Check() const {
@@ -153,7 +180,8 @@ std::optional<Violation> AgentConfig::Check() const {
     return Violation{"sentinel.listen",
                      sentinel->ToString() + " is already listen.peer or listen.admin"};
   }
-  return CheckGroups(groups, peers);
+  if (auto v = CheckGroups(groups, peers)) return v;
+  return CheckFailoverReach(*this);
 }
 
 Status AgentConfig::Validate() const {

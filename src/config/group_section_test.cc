@@ -71,6 +71,7 @@ groups:
         checks:
           - {name: port, tcp: {host: 127.0.0.1, port: 7002}}
           - {name: pg, postgres: {host: 127.0.0.1, user: baton}}
+admin: {token_file: /etc/baton/admin.token}
 )";
 
 // kValid with the first occurrence of `from` replaced by `to`.
@@ -309,10 +310,29 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"sentinel:\n  listen: 127.0.0.1:26379\n", "sentinel: on\n",
                 "n1.yaml:10: sentinel: expected a mapping, got \"on\""}));
 
+// Followers send their failover writes to the store leader's admin API with
+// the token: without one, or with an admin address the others cannot reach,
+// failover would silently never happen.
+TEST(GroupSection, GroupsNeedAnAdminTokenAndAnAdminAddressThePeersReach) {
+  EXPECT_EQ(ErrorFor(Edit("admin: {token_file: /etc/baton/admin.token}\n", "")),
+            "n1.yaml:12: groups: need admin.token_file: the other agents send their failover "
+            "writes to the store leader's admin API with that token (docs/agent.md)");
+  std::string remote_peer = Edit(R"(- {name: n2, id: 2, address: "127.0.0.1:7102"})",
+                                 R"(- {name: n2, id: 2, address: "10.0.0.2:7102"})");
+  EXPECT_EQ(ErrorFor(remote_peer),
+            "n1.yaml:3: listen.admin: 127.0.0.1:7201 is loopback, but peer n2 "
+            "(10.0.0.2:7102) is on another host and could not reach it; groups need an admin "
+            "address the other agents reach");
+  EXPECT_EQ(
+      ErrorFor(Replaced(remote_peer, R"(admin: "127.0.0.1:7201")", R"(admin: "10.0.0.1:7201")")),
+      "");
+}
+
 TEST(GroupSection, GroupNamesAreUnique) {
   std::string text(kValid);
   const size_t start = text.find("  - name: cache");
-  text += text.substr(start);
+  const size_t end = text.find("\nadmin:") + 1;
+  text.insert(end, text.substr(start, end - start));
   EXPECT_EQ(ErrorFor(text), "n1.yaml:61: groups[1].name: 'cache' is also groups[0].name");
 }
 

@@ -188,6 +188,11 @@ void Coordinator::ServingOutcome(const CasResult& in, Instant now) {
 }
 
 void Coordinator::Observe(const FenceResult& in, Instant now) {
+  if (remote_fence_id_ && in.id == *remote_fence_id_) {
+    remote_fence_id_.reset();
+    remote_fence_ok_ = in.ok;
+    return Emit(in.ok ? "+remote-fence-ok" : "-remote-fence-failed", original_primary_, now);
+  }
   if (!fence_id_ || in.id != *fence_id_) return;
   Emit(in.ok ? "+fence-hook-ok" : "-fence-hook-failed", original_primary_, now);
   hook_ok_ = in.ok;
@@ -300,8 +305,8 @@ void Coordinator::Close(const std::string& outcome, Instant now) {
   candidate_.clear();
   tried_.clear();
   only_.clear();
-  force_ = take_lease_ = hook_ok_ = ranked_after_fence_ = unconfirmed_primary_ = false;
-  fence_id_.reset();
+  force_ = ranked_after_fence_ = unconfirmed_primary_ = false;
+  ResetFence();
   cas_id_.reset();
   cas_outcome_.reset();
   catch_up_lag_ = 0;

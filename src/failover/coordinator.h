@@ -18,8 +18,10 @@
 //                         the target reaches its position
 //   kSelectCandidate      RankCandidates; none => abort, saying why
 //   kFenceOld             wait until the old primary is known not to write:
-//                         lease released, lease ended + drift_margin, fencing
-//                         hook success, or (switchover) its writes paused;
+//                         lease released, lease ended + drift_margin (with
+//                         remote_fence: and the remote fence ordered at the
+//                         lease's end answered), fencing hook success, or
+//                         (switchover) its writes paused;
 //                         sync / semi-sync: then drift_margin more for the
 //                         last position reports, and rank again
 //   kPromote              CAS primary=B, epoch=e+1 (lease key absent, or
@@ -107,7 +109,7 @@ struct CasResult {
 };
 struct FenceResult {
   uint64_t id = 0;
-  bool ok = false;  // the hook confirmed the member is off
+  bool ok = false;  // the hook confirmed the member is off / the remote fence took
 };
 struct FailoverRequest {
   bool force = false;       // promote even if data would be lost (the loss is reported)
@@ -142,6 +144,10 @@ struct FenceOrder {
   std::string member;
   std::string node;
   Epoch epoch = 0;
+  // False: run the fencing hook (STONITH). True: fence the member through
+  // the service's protocol from this node (GroupConfig::remote_fence),
+  // answering within drift_margin / 2.
+  bool remote = false;
 };
 // Active-active: publish `next` (answer with CasResult{id}).
 struct ServingWrite {
@@ -255,6 +261,12 @@ class Coordinator {
   void OnWaitCatchUp(Instant now);
   void OnSelectCandidate(Instant now);
   void OnFenceOld(Instant now);
+  // Orders the remote fence of the old primary once its lease ended
+  // (GroupConfig::remote_fence), once per candidate round.
+  void OrderRemoteFence(Instant now);
+  // A remote fence ordered and not answered yet, within its wait.
+  bool RemoteFencePending(Instant now) const;
+  void ResetFence();
   void OnPromote(Instant now);
   void OnWaitPromotion(Instant now);
   void OnReconfigureReplicas(Instant now);
@@ -320,6 +332,11 @@ class Coordinator {
   bool ranked_after_fence_ = false;  // sync modes: candidate re-ranked after the fence settled
   std::optional<uint64_t> fence_id_;
   bool hook_ok_ = false;
+  // The remote fence of the old primary whose lease ended (one per
+  // candidate round): in flight since remote_fence_sent_, then its answer.
+  std::optional<uint64_t> remote_fence_id_;
+  Instant remote_fence_sent_;
+  std::optional<bool> remote_fence_ok_;
   std::optional<uint64_t> cas_id_;
   std::optional<bool> cas_outcome_;
   GroupRecord cas_next_;  // what the tracked write sets

@@ -244,8 +244,33 @@ std::optional<std::string> Coordinator::FencedBy(Instant now) const {
   if (lease_.released) return "released";
   const Duration margin =
       config_.unsafe.promote_before_lease_margin ? Duration::Zero() : config_.drift_margin;
-  if (now >= lease_.ended_at + margin) return "expired";
-  return std::nullopt;
+  if (now < lease_.ended_at + margin || RemoteFencePending(now)) return std::nullopt;
+  return remote_fence_ok_.value_or(false) ? "expired+remote" : "expired";
+}
+
+void Coordinator::OrderRemoteFence(Instant now) {
+  if (!config_.remote_fence || take_lease_ || hook_ok_ || group_.primary.empty()) return;
+  if (!lease_.known || lease_.held || lease_.released) return;
+  if (remote_fence_id_ || remote_fence_ok_.has_value()) return;  // one per candidate round
+  const MemberConfig* old = config_.FindMember(group_.primary);
+  remote_fence_id_ = next_id_++;
+  remote_fence_sent_ = now;
+  ready_.fences.push_back(
+      FenceOrder{*remote_fence_id_, group_.primary, old ? old->node : "", group_.epoch, true});
+  Emit("+remote-fence", group_.primary, now);
+}
+
+bool Coordinator::RemoteFencePending(Instant now) const {
+  // The driver answers within drift_margin / 2; the wait is bounded anyway
+  // (an answer lost with a restarted driver must not stall the failover).
+  return remote_fence_id_ && now < remote_fence_sent_ + config_.drift_margin;
+}
+
+void Coordinator::ResetFence() {
+  take_lease_ = hook_ok_ = false;
+  fence_id_.reset();
+  remote_fence_id_.reset();
+  remote_fence_ok_.reset();
 }
 
 void Coordinator::OnFenceOld(Instant now) {
@@ -253,6 +278,7 @@ void Coordinator::OnFenceOld(Instant now) {
   // promotion's (the only CAS this state writes).
   if (cas_id_ && now - state_since_ <= Deadline(state_)) return;
   TakeCasOutcome();
+  OrderRemoteFence(now);
   if (const std::optional<std::string> how = FencedBy(now)) {
     if (!current_->fenced) current_->fenced = now;
     // Sync / semi-sync: the candidate was ranked on positions reported before
@@ -345,8 +371,7 @@ void Coordinator::OnWaitPromotion(Instant now) {
     Emit("-failover-promotion-timeout", candidate_, now);
   }
   tried_.insert(candidate_);
-  take_lease_ = hook_ok_ = false;  // the failed candidate must now be fenced by its lease
-  fence_id_.reset();
+  ResetFence();  // the failed candidate must now be fenced by its lease
   Enter(FailoverState::kSelectCandidate, now);
 }
 

@@ -165,6 +165,90 @@ TEST_F(HookTest, AConfirmedHookLetsThePromotionTakeTheLease) {
   EXPECT_EQ(r.writes[0].txn, GroupCas("cache", 3, r.writes[0].next, LeaseRule::kTake));
 }
 
+class RemoteFenceTest : public CoordinatorTest {
+ protected:
+  static GroupConfig WithRemoteFence() {
+    GroupConfig c = ThreeMembers();
+    c.remote_fence = true;
+    return c;
+  }
+  RemoteFenceTest() : CoordinatorTest(WithRemoteFence()) {}
+};
+
+std::string FencedBy(const std::vector<detect::Event>& events) {
+  for (const detect::Event& e : events) {
+    if (e.name == "+fenced") return e.Field("by");
+  }
+  return "";
+}
+
+// The old primary's agent and watchdog may both be gone while its server
+// still takes writes: once the lease ended, the coordinator has it fenced
+// through the service's protocol; the promotion still waits the margin.
+TEST_F(RemoteFenceTest, AnExpiredLeaseHasTheOldPrimaryFencedRemotelyBeforeThePromotion) {
+  c_.Step(LeaseObserved{}, At(1000));
+  CoordinatorReady r = c_.TakeReady();
+  ASSERT_EQ(r.fences.size(), 1u);
+  EXPECT_TRUE(r.fences[0].remote);
+  EXPECT_EQ(r.fences[0].member, "a");
+  EXPECT_EQ(r.fences[0].node, "n1");
+  EXPECT_EQ(r.fences[0].epoch, 1u);
+  EXPECT_TRUE(Has(r.events, "+remote-fence"));
+  c_.Step(FenceResult{r.fences[0].id, true}, At(1050));
+  EXPECT_TRUE(Has(c_.TakeReady().events, "+remote-fence-ok"));
+  c_.Tick(At(1900));
+  EXPECT_TRUE(c_.TakeReady().writes.empty()) << "a remote fence does not shorten the lease wait";
+  c_.Tick(At(2000));
+  r = c_.TakeReady();
+  ASSERT_EQ(r.writes.size(), 1u);
+  EXPECT_EQ(r.writes[0].txn, GroupCas("cache", 3, r.writes[0].next, LeaseRule::kRequireAbsent));
+  EXPECT_EQ(FencedBy(r.events), "expired+remote");
+  EXPECT_TRUE(r.fences.empty()) << "one remote fence per candidate round";
+}
+
+TEST_F(RemoteFenceTest, AFailedRemoteFenceLeavesTheLeaseAsTheBound) {
+  c_.Step(LeaseObserved{}, At(1000));
+  CoordinatorReady r = c_.TakeReady();
+  ASSERT_EQ(r.fences.size(), 1u);
+  c_.Step(FenceResult{r.fences[0].id, false}, At(1100));
+  EXPECT_TRUE(Has(c_.TakeReady().events, "-remote-fence-failed"));
+  c_.Tick(At(2000));
+  r = c_.TakeReady();
+  ASSERT_EQ(r.writes.size(), 1u);
+  EXPECT_EQ(FencedBy(r.events), "expired");
+}
+
+// Ordered after the lease's end plus margin (a manual group's failover
+// requested late): the promotion waits for the answer, at most a margin.
+TEST(RemoteFenceManualTest, APromotionWaitsForARemoteFenceInFlightAtMostTheMargin) {
+  GroupConfig config = ThreeMembers();
+  config.remote_fence = true;
+  config.failover = FailoverMode::kManual;
+  Coordinator c(config, 3, At(0));
+  c.Step(GroupObserved{{1, "a", GroupState::kStable, "", "", false}, 3}, At(0));
+  c.Step(LeaseObserved{LeaseRecord{"a", "n1", 1}}, At(0));
+  c.Step(MemberObserved{Member("a", MemberRole::kPrimary)}, At(0));
+  c.Step(MemberObserved{Member("b", MemberRole::kReplica)}, At(0));
+  c.Step(MemberObserved{Member("c", MemberRole::kReplica)}, At(0));
+  c.Step(LeaseObserved{}, At(1000));
+  c.TakeReady();
+  c.Step(FailoverRequest{}, At(5000));
+  CoordinatorReady r = c.TakeReady();
+  ASSERT_EQ(r.fences.size(), 1u);
+  EXPECT_TRUE(r.writes.empty()) << "the remote fence has not answered";
+  c.Tick(At(5900));
+  EXPECT_TRUE(c.TakeReady().writes.empty());
+  c.Tick(At(6000));
+  EXPECT_EQ(c.TakeReady().writes.size(), 1u) << "an answer lost must not stall the failover";
+}
+
+TEST_F(RemoteFenceTest, AReleasedLeaseNeedsNoRemoteFence) {
+  c_.Step(LeaseObserved{std::nullopt, true}, At(100));
+  const CoordinatorReady r = c_.TakeReady();
+  EXPECT_TRUE(r.fences.empty());
+  ASSERT_EQ(r.writes.size(), 1u);
+}
+
 class ManualTest : public CoordinatorTest {
  protected:
   static GroupConfig Manual() {

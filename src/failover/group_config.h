@@ -121,6 +121,13 @@ struct GroupConfig {
   // then promote before the old lease ends once the hook confirms the old
   // primary is off.
   bool fencing_hook = false;
+  // True when the coordinator's agent can fence any member itself through
+  // the service's own protocol (Redis): before promoting past an expired
+  // lease it has the old primary fenced that way, so a member whose agent
+  // and watchdog are both gone stops writing too. Promotion still waits
+  // for the lease (the fence cannot be undone by an agent that is gone,
+  // but a live one may still hold the lease).
+  bool remote_fence = false;
 
   // Broken rules for the simulator's broken-rule proof (baton-sim failover
   // --unsafe-...): never set in production. Each one breaks "no two members
