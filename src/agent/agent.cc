@@ -79,6 +79,7 @@ Result<std::unique_ptr<Agent>> Agent::Create(net::EventLoop& loop, Logger& logge
         [failover](const std::string& group, const std::string& member, detect::Health health,
                    Instant at) { failover->OnHealth(group, member, health, at); });
   }
+  agent->routed_topology_ = std::make_unique<failover::TopologyGate>(agent->topology());
   if (config.sentinel) {  // docs/redis.md
     sentinel::SentinelServerConfig endpoint;
     endpoint.bind_address = config.sentinel->host;
@@ -86,15 +87,10 @@ Result<std::unique_ptr<Agent>> Agent::Create(net::EventLoop& loop, Logger& logge
     agent->sentinel_ = std::make_unique<sentinel::SentinelServer>(
         std::move(endpoint), agent->topology(), &agent->metrics_);
     BATON_RETURN_IF_ERROR(agent->sentinel_->Start());
-    Duration stale_after = Duration::Seconds(1);  // no groups: nothing to name anyway
-    for (const config::GroupSpec& spec : config.groups) {
-      stale_after = std::min(stale_after, spec.group.drift_margin);
-    }
-    agent->WatchStoreContact(loop, logger, stale_after);
   }
   BATON_ASSIGN_OR_RETURN(agent->proxies_,
                          route::GroupProxies::Start(
-                             config.groups, agent->topology(), agent->metrics_, logger, loop,
+                             config.groups, *agent->routed_topology_, agent->metrics_, logger, loop,
                              [failover = agent->failover_.get(), &loop](const std::string& group,
                                                                         failover::Epoch epoch) {
                                // Recorded by the coordinator, which runs on the store leader only.
@@ -102,6 +98,11 @@ Result<std::unique_ptr<Agent>> Agent::Create(net::EventLoop& loop, Logger& logge
                                if (driver)
                                  (void)driver->Request(failover::Routed{epoch}, loop.Now());
                              }));
+  Duration stale_after = Duration::Seconds(1);  // no groups: nothing to name anyway
+  for (const config::GroupSpec& spec : config.groups) {
+    stale_after = std::min(stale_after, spec.group.drift_margin);
+  }
+  agent->WatchStoreContact(loop, logger, stale_after);
 
   std::weak_ptr<int> alive = agent->alive_;
   agent->admin_ = std::make_unique<admin::AdminServer>(std::move(admin_config), logger,
@@ -123,28 +124,56 @@ Result<std::unique_ptr<Agent>> Agent::Create(net::EventLoop& loop, Logger& logge
 }
 
 void Agent::WatchStoreContact(net::EventLoop& loop, Logger& logger, Duration stale_after) {
-  Instant last_contact = loop.Now();
-  bool in_contact = true;
-  store_contact_timer_ = loop.RunEvery(Duration::Millis(50), [this, &loop, &logger, stale_after,
-                                                              last_contact, in_contact]() mutable {
-    const Instant now = loop.Now();
-    if (raft_->leader() != 0) last_contact = now;
-    const bool contact = now - last_contact < stale_after;
-    if (contact == in_contact) return;
-    in_contact = contact;
-    sentinel_->SetStoreContact(contact);
-    logger.Log(contact ? LogLevel::kInfo : LogLevel::kWarn,
-               contact ? "sentinel: store leader known again; naming the primary"
-                       : "sentinel: no store leader for " + stale_after.ToString() +
-                             "; naming no primary until contact returns");
-  });
+  struct Contact {
+    Instant last;             // the last time a store leader was known
+    bool named = true;        // what the endpoint and proxies were last told
+    bool confirming = false;  // a linearizable read is on its way
+  };
+  auto contact = std::make_shared<Contact>();
+  contact->last = loop.Now();
+  SetNaming(false, logger);
+  contact->named = false;
+  std::weak_ptr<int> alive = alive_;
+  store_contact_timer_ =
+      loop.RunEvery(Duration::Millis(50), [this, &loop, &logger, stale_after, contact, alive] {
+        const Instant now = loop.Now();
+        if (raft_->leader() != 0) contact->last = now;
+        if (now - contact->last >= stale_after) {
+          if (contact->named) SetNaming(false, logger);
+          contact->named = false;
+          return;
+        }
+        if (contact->named || contact->confirming) return;
+        contact->confirming = true;
+        store_->Range("/baton/contact", false, [this, &loop, &logger, contact, alive](auto result) {
+          if (alive.expired()) return;
+          contact->confirming = false;
+          if (!result.has_value()) return;  // tried again at the next tick
+          // Posted: watch events applied up to the read are delivered first.
+          loop.Post([this, &logger, contact, alive] {
+            if (alive.expired() || contact->named) return;
+            contact->named = true;
+            SetNaming(true, logger);
+          });
+        });
+      });
+}
+
+void Agent::SetNaming(bool named, Logger& logger) {
+  if (sentinel_) sentinel_->SetStoreContact(named);
+  routed_topology_->SetOpen(named);
+  logger.Log(named ? LogLevel::kInfo : LogLevel::kWarn,
+             named ? "store caught up: the Sentinel endpoint and proxies name the primary"
+                   : "no store leader known: the Sentinel endpoint and proxies name no primary "
+                     "until this node has caught up with the store");
 }
 
 Agent::~Agent() {
-  store_contact_timer_.Cancel();  // it calls the sentinel endpoint
+  store_contact_timer_.Cancel();  // it calls the sentinel endpoint and the gate
   if (admin_) admin_->Stop();
   sentinel_.reset();  // unsubscribes from the topology feed
   proxies_.reset();   // so do the proxies
+  routed_topology_.reset();
   alive_.reset();
   health_.reset();  // its callback feeds the failover service
   heartbeats_.reset();

@@ -26,6 +26,7 @@
 #include "config/agent_config.h"
 #include "core/logger.h"
 #include "core/result.h"
+#include "failover/topology_gate.h"
 #include "net/event_loop.h"
 #include "route/group_proxies.h"
 #include "sentinel/sentinel_server.h"
@@ -61,11 +62,15 @@ class Agent {
 
  private:
   Agent() = default;
-  // Tells the Sentinel endpoint whether this node is in contact with the
-  // store's majority: out of contact once no store leader has been known for
-  // `stale_after` (the smallest drift_margin of its groups), so a cut-off
-  // agent stops naming a primary the other side may have replaced.
+  // Whether the Sentinel endpoint and the proxies may name a primary: not
+  // once no store leader has been known for `stale_after` (the smallest
+  // drift_margin of its groups), so a cut-off agent stops naming a primary
+  // the other side may have replaced; again only after a linearizable read
+  // (ReadIndex) shows this node applied what the cluster committed while it
+  // was away, so it never names the former primary after a heal. Closed at
+  // start until the first such read.
   void WatchStoreContact(net::EventLoop& loop, Logger& logger, Duration stale_after);
+  void SetNaming(bool named, Logger& logger);
 
   admin::MetricsRegistry metrics_;
   std::unique_ptr<RaftServer> raft_;
@@ -75,6 +80,8 @@ class Agent {
   std::unique_ptr<LeaderWriter> writer_;
   std::unique_ptr<FailoverService> failover_;
   failover::TopologyFeed no_groups_;
+  // topology() as the proxies see it: no primary while SetNaming(false).
+  std::unique_ptr<failover::TopologyGate> routed_topology_;
   std::unique_ptr<sentinel::SentinelServer> sentinel_;  // when `sentinel.listen` is set
   std::unique_ptr<route::GroupProxies> proxies_;        // groups with `proxy:`
   std::unique_ptr<admin::AdminServer> admin_;

@@ -13,7 +13,9 @@ through the endpoints and writes.
   - SIGSTOP of the primary's agent (semi-sync group, watchdog_fence): the
     primary refuses writes before any other member is promoted.
   - an agent that knows no store leader (the two others stopped) names no
-    primary until it does again.
+    primary, neither through its endpoint nor through its proxy (a new
+    connection waits instead of reaching the former primary), until it does
+    again.
 """
 
 import os
@@ -40,11 +42,15 @@ import cluster as h  # noqa: E402
 FENCE = "2147483647"  # min-replicas-to-write no server satisfies (the adapter's fence)
 
 
-def group_yaml(sentinel_port, redis_ports, replication="async", watchdog_fence=False):
+def group_yaml(sentinel_port, redis_ports, replication="async", watchdog_fence=False,
+               proxy_port=None):
     lines = ["sentinel:", "  listen: 127.0.0.1:%d" % sentinel_port,
              "groups:", "  - name: cache", "    mode: active-passive",
-             "    replication: %s" % replication, "    lease_ttl: 2s", "    drift_margin: 200ms",
-             "    members:"]
+             "    replication: %s" % replication, "    lease_ttl: 2s", "    drift_margin: 200ms"]
+    if proxy_port:
+        lines.append("    proxy: { read_write: 127.0.0.1:%d, wait_for_primary: 5s, threads: 1 }"
+                     % proxy_port)
+    lines.append("    members:")
     for i, port in enumerate(redis_ports, start=1):
         fence = (', watchdog_fence: "redis-cli -p %d CONFIG SET min-replicas-to-write %s"'
                  % (port, FENCE)) if watchdog_fence else ""
@@ -74,7 +80,7 @@ class RedisSentinel(h.ClusterTestCase):
         self.addCleanup(stop)
         return proc
 
-    def start_group(self, **yaml):
+    def start_group(self, proxies=False, **yaml):
         """Three redis-servers (the first primary) and three agents; returns
         the primary's (host, port) once the endpoint names it and a write
         through master_for succeeded. Sets self.c, servers, sentinel_ports,
@@ -88,10 +94,13 @@ class RedisSentinel(h.ClusterTestCase):
             self.servers[port] = self.start_redis(c.root, port,
                                                   None if i == 0 else redis_ports[0])
         self.sentinel_ports = []
+        self.proxy_ports = []
         for n in c.nodes:
             self.sentinel_ports.append(h.free_port())
+            self.proxy_ports.append(h.free_port() if proxies else None)
             with open(n.config_path, "a") as f:
-                f.write(group_yaml(self.sentinel_ports[-1], redis_ports, **yaml))
+                f.write(group_yaml(self.sentinel_ports[-1], redis_ports,
+                                   proxy_port=self.proxy_ports[-1], **yaml))
         c.start()
         c.leader(timeout=30)
 
@@ -313,13 +322,28 @@ class RedisSentinel(h.ClusterTestCase):
         self.wait_divergence_reported(names[old[1]], names[new[1]])
 
     def test_agent_without_a_store_leader_names_no_primary(self):
-        old = self.start_group()
+        old = self.start_group(proxies=True)
         kept, stopped_nodes = self.c.nodes[2], self.c.nodes[:2]
         endpoint = redis.Redis(port=self.sentinel_ports[2], socket_timeout=0.5)
 
         def named():
             return endpoint.execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "cache")
+
+        def write_through_proxy(timeout):
+            """A new connection through the kept agent's proxy: the port of the
+            server it wrote to, or None when it got no answer in time."""
+            r = redis.Redis(port=self.proxy_ports[2], socket_timeout=timeout,
+                            socket_connect_timeout=timeout)
+            try:
+                r.set("through-proxy", 1)
+                return r.config_get("port")["port"]
+            except (redis.exceptions.RedisError, OSError):
+                return None
+            finally:
+                r.close()
         self.assertEqual(int(named()[1]), old[1])
+        self.assertEqual(int(h.wait_until(lambda: write_through_proxy(1.0), 20, interval=0.1,
+                                          what="a write through the proxy")), old[1])
         # The other two agents stop: the kept one knows no store leader, so
         # its last topology may be stale (as on the minority side of a cut).
         stopped = time.monotonic()
@@ -332,11 +356,17 @@ class RedisSentinel(h.ClusterTestCase):
                   % ((time.monotonic() - stopped) * 1000, kept.name))
             flags = endpoint.execute_command("SENTINEL", "MASTER", "cache")
             self.assertIn(b"s_down", flags[flags.index(b"flags") + 1])
+            # The proxy holds new connections (wait_for_primary) instead of
+            # handing them to a primary the others may have replaced.
+            self.assertIsNone(write_through_proxy(1.0),
+                              "the cut-off proxy connected a new client to a primary")
         finally:
             for n in stopped_nodes:
                 os.kill(n.proc.pid, signal.SIGCONT)
         h.wait_until(lambda: named() is not None, 30, interval=0.1,
                      what="the endpoint naming a primary again")
+        h.wait_until(lambda: write_through_proxy(1.0), 30, interval=0.1,
+                     what="a write through the proxy again")
 
     @staticmethod
     def try_set(master, key):
