@@ -154,6 +154,37 @@ int RunChange(const GroupFlags& flags, const std::string& action, const json& bo
   return WaitForChange(flags, j->value("epoch", uint64_t{0}), flags.to);
 }
 
+// A divergence record's measurement, or why there is none.
+std::string DivergenceText(const json& t) {
+  const json d = t.value("divergence", json());
+  if (!d.is_object()) return "NOT MEASURED: " + Str(t, "error");
+  return "fork at " + Str(d, "fork_position") + ", " + Str(d, "lost_bytes") +
+         " bytes only it had, saved copy " +
+         (Str(d, "saved_copy").empty() ? "(none)" : Str(d, "saved_copy"));
+}
+
+// A timeline's acknowledged loss: known when it was chosen (sync modes,
+// switchover), else what the old primary's divergence measured when it
+// rejoined, else unknown - never a 0 nobody measured.
+std::string AckedLossText(const json& t, const json& history) {
+  const json known = t.value("acked_loss_bytes", json());
+  if (known.is_number()) return known.dump() + " bytes";
+  // The first time the old primary followed a primary of this epoch or later.
+  const json* first = nullptr;
+  const uint64_t to = t.value("to_epoch", uint64_t{0});
+  for (const json& d : history) {
+    if (!d.contains("member") || d.contains("cause") || Str(d, "member") != Str(t, "old_primary")) {
+      continue;
+    }
+    const uint64_t epoch = d.value("epoch", uint64_t{0});
+    if (epoch >= to && (!first || epoch < first->value("epoch", uint64_t{0}))) first = &d;
+  }
+  if (first)
+    return "(measured when " + Str(t, "old_primary") + " rejoined) " + DivergenceText(*first);
+  return "unknown (async: what " + Str(t, "old_primary") +
+         " took past the fork is measured when it rejoins)";
+}
+
 int RunHistory(const GroupFlags& flags) {
   int code = 0;
   auto j = CallJson(flags.client, admin::HttpMethod::kGet,
@@ -163,7 +194,8 @@ int RunHistory(const GroupFlags& flags) {
     std::cout << j->dump(2) << "\n";
     return kExitOk;
   }
-  for (const json& t : j->value("history", json::array())) {
+  const json history = j->value("history", json::array());
+  for (const json& t : history) {
     if (t.contains("serving_epoch")) {  // an active-active serving set
       std::cout << "serving epoch " << Str(t, "serving_epoch") << "  " << Names(t["members"])
                 << "  joined " << Names(t.value("joined", json::array())) << "  left "
@@ -172,16 +204,8 @@ int RunHistory(const GroupFlags& flags) {
       continue;
     }
     if (t.contains("member") && !t.contains("cause")) {  // a former primary's divergence
-      const json d = t.value("divergence", json());
       std::cout << "epoch " << Str(t, "epoch") << "  " << Str(t, "member") << " followed "
-                << Str(t, "new_primary") << "  divergence ";
-      if (d.is_object()) {
-        std::cout << "fork at " << Str(d, "fork_position") << ", " << Str(d, "lost_bytes")
-                  << " bytes only it had, saved copy "
-                  << (Str(d, "saved_copy").empty() ? "(none)" : Str(d, "saved_copy")) << "\n";
-      } else {
-        std::cout << "NOT MEASURED: " << Str(t, "error") << "\n";
-      }
+                << Str(t, "new_primary") << "  divergence " << DivergenceText(t) << "\n";
       continue;
     }
     std::cout << "epoch " << Str(t, "from_epoch") << " -> " << Str(t, "to_epoch") << "  "
@@ -189,8 +213,7 @@ int RunHistory(const GroupFlags& flags) {
               << Str(t, "cause") << "  outcome " << Str(t, "outcome") << "\n  steps (ms after "
               << "detected) " << t.value("steps_ms", json::object()).dump() << "\n  loss bound "
               << Str(t, "loss_bound_bytes") << " bytes, acknowledged lost "
-              << Str(t, "acked_loss_bytes") << (t.value("forced", false) ? " (forced)" : "")
-              << "\n";
+              << AckedLossText(t, history) << (t.value("forced", false) ? " (forced)" : "") << "\n";
   }
   return kExitOk;
 }

@@ -153,6 +153,12 @@ Result<RedisAdapterOptions> ParseRedisAdapterConfig(const AdapterConfig& config,
       o.min_replicas_max_lag = static_cast<int>(n);
     } else if (key == "save_dir") {
       o.save_dir = v;
+    } else if (key == "saved_copies_max") {
+      if (!ParseInt(v, 1, 100000, &n)) return BadSetting(key, setting, "expected 1-100000");
+      o.saved_copies.max_count = static_cast<int>(n);
+    } else if (key == "saved_copies_max_bytes") {
+      if (!ParseInt(v, 1, INT64_MAX, &n)) return BadSetting(key, setting, "expected bytes > 0");
+      o.saved_copies.max_bytes = static_cast<uint64_t>(n);
     } else if (key == "server_binary") {
       o.server_binary = v;
     } else if (key == "server_config") {
@@ -164,6 +170,7 @@ Result<RedisAdapterOptions> ParseRedisAdapterConfig(const AdapterConfig& config,
           "connect_timeout, fence_timeout, "
           "watchdog_fence, "
           "min_replicas_to_write, min_replicas_max_lag, pause_timeout, save_dir, "
+          "saved_copies_max, saved_copies_max_bytes, "
           "server_binary, server_config)");
     }
   }
@@ -414,6 +421,7 @@ Result<std::string> RedisAdapter::SaveCopy(const std::string& replid, failover::
   if (ec)
     return Status::IOError("copy " + *dir + "/" + *file + " to " + target.string() + ": " +
                            ec.message());
+  PruneSavedCopies(target_dir, "baton-diverged-", options_.saved_copies, target);
   return target.string();
 }
 
@@ -443,9 +451,19 @@ Result<Divergence> RedisAdapter::MeasureDivergence(const std::string& new_primar
     // The new primary was promoted from this history at second_repl_offset - 1.
     d.fork_position = ToPosition(theirs["second_repl_offset"]) - 1;
     d.lost_bytes = offset > d.fork_position ? offset - d.fork_position : 0;
+  } else if (Result<RedisReply> keys = Run({"DBSIZE"}, deadline);
+             keys.has_value() && keys->integer == 0 && offset == 0) {
+    // Restarted empty (no persistence): nothing only it had survived.
   } else {
-    // No shared history Redis can prove: the resync replaces all of it.
-    d.lost_bytes = offset;
+    // No shared history Redis can prove (a restart from an older snapshot
+    // takes a new replication id): how much only it had cannot be told.
+    // Its data is set aside all the same, since the resync replaces it.
+    Result<std::string> saved = SaveCopy(replid, offset, deadline);
+    return Status::NotSupported(
+        "no replication history shared with the new primary (replid " + replid +
+        ", e.g. restarted from an older snapshot): what only it had cannot be measured; " +
+        (saved.has_value() ? "its data was set aside in " + *saved
+                           : "setting its data aside failed: " + saved.error().message()));
   }
   if (d.lost_bytes > 0) {
     Result<std::string> saved = SaveCopy(replid, offset, deadline);

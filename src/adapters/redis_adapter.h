@@ -29,7 +29,12 @@
 //  - PauseWrites/ResumeWrites: CLIENT PAUSE <pause_timeout> WRITE / CLIENT UNPAUSE.
 //  - MeasureDivergence: compares master_replid/master_repl_offset with the
 //    new primary's master_replid2/second_repl_offset (its fork point), and
-//    when bytes would be lost runs SAVE and copies the RDB file aside.
+//    when bytes would be lost runs SAVE and copies the RDB file aside (the
+//    newest saved_copies_max copies within saved_copies_max_bytes are kept).
+//    With no history shared with the new primary (a server restarted from
+//    an older snapshot gets a new replication id) nothing can be measured:
+//    the data is set aside and the answer is NotSupported saying so, never a
+//    claim that the whole offset was lost.
 //  - WaitUntilGone: a dedicated connection subscribed to a private channel,
 //    polled until the server closes it.
 //  - Start/Stop: a redis-server process from `server_config` (cold standby).
@@ -49,6 +54,7 @@
 #include "adapters/adapter.h"
 #include "adapters/process_identity.h"
 #include "adapters/redis_connection.h"
+#include "adapters/saved_copies.h"
 #include "failover/group_config.h"
 
 namespace baton::adapters {
@@ -63,7 +69,8 @@ struct RedisAdapterOptions {
   // sync_acks; sync: every hot standby; async: 0, no acknowledged position).
   int acked_replicas = 0;
   Duration pause_timeout = Duration::Seconds(60);  // CLIENT PAUSE length for a switchover
-  std::string save_dir;  // where diverged RDB copies go ("" = the server's dir)
+  std::string save_dir;        // where diverged RDB copies go ("" = the server's dir)
+  CopyRetention saved_copies;  // how many of them are kept (newest first)
   std::string server_binary = "/usr/bin/redis-server";
   std::string server_config;  // Start/Stop run redis-server with it ("" = not managed)
   // How long Fence waits for the server's answer before it counts as hung

@@ -599,6 +599,30 @@ TEST(RedisAdapterTest, DivergenceOfAFormerPrimaryIsMeasuredAndSaved) {
   EXPECT_EQ(none->saved_copy, "");
 }
 
+// A server with no replication history shared with the new primary (e.g.
+// restarted from an older snapshot, which takes a new replication id) is not
+// claimed to have lost its whole offset: nothing can be measured, which is
+// said, and its data is set aside all the same. An empty one lost nothing.
+TEST(RedisAdapterTest, DivergenceWithoutASharedHistoryIsNotMeasuredButSaved) {
+  t::TempDir dir;
+  const std::string saved_dir = dir.path() + "/saved";
+  Server a(dir), b(dir);
+  auto ad_a = AdapterFor(a, {{"save_dir", {saved_dir, 4}}});
+  Result<Divergence> empty = ad_a->MeasureDivergence(b.address(), In(kStep));
+  ASSERT_TRUE(empty.has_value()) << empty.status().ToString();
+  EXPECT_EQ(empty->lost_bytes, 0u);
+  EXPECT_EQ(empty->saved_copy, "");
+
+  ASSERT_TRUE(a.Run({"SET", "only-here", "1"}).has_value());
+  Result<Divergence> d = ad_a->MeasureDivergence(b.address(), In(kStep));
+  ASSERT_FALSE(d.has_value());
+  EXPECT_EQ(d.status().code(), StatusCode::kNotSupported);
+  EXPECT_NE(d.status().message().find("cannot be measured"), std::string::npos);
+  EXPECT_NE(d.status().message().find("set aside in " + saved_dir + "/baton-diverged-"),
+            std::string::npos)
+      << d.status().message();
+}
+
 TEST(RedisAdapterTest, WaitUntilGoneReturnsPromptlyAfterKill) {
   t::TempDir dir;
   Server a(dir);

@@ -89,7 +89,8 @@ std::string TimelineJson(const failover::Timeline& t) {
                       {"old_primary_position", t.old_primary_position},
                       {"old_primary_acked", t.old_primary_acked},
                       {"new_primary_position", t.new_primary_position},
-                      {"acked_loss_bytes", t.acked_loss_bytes},
+                      {"acked_loss_bytes", t.acked_loss_bytes ? nlohmann::json(*t.acked_loss_bytes)
+                                                              : nlohmann::json(nullptr)},
                       {"loss_bound_bytes", t.loss_bound_bytes},
                       {"outcome", t.outcome},
                       {"events", events},

@@ -223,13 +223,19 @@ void Coordinator::OnSelectCandidate(Instant now) {
   candidate_ = r.chosen;
   current_->new_primary = r.chosen;
   current_->new_primary_position = r.chosen_position;
-  current_->acked_loss_bytes = r.acked_loss_bytes;
+  // Switchover (writes paused, target caught up) and sync modes know it.
+  if (config_.replication != Replication::kAsync || take_lease_) {
+    current_->acked_loss_bytes = r.acked_loss_bytes;
+  } else {
+    current_->acked_loss_bytes.reset();
+  }
   current_->loss_bound_bytes = r.loss_bound_bytes;
   current_->forced = force_ && r.acked_loss_bytes > 0;
   Emit("+selected-replica", candidate_, now,
        {{"position", std::to_string(r.chosen_position)},
         {"loss_bound", std::to_string(r.loss_bound_bytes)},
-        {"acked_loss", std::to_string(r.acked_loss_bytes)}});
+        {"acked_loss", current_->acked_loss_bytes ? std::to_string(r.acked_loss_bytes)
+                                                  : std::string("unknown")}});
   if (current_->forced) {
     Emit("+forced-promotion", candidate_, now,
          {{"lost_bytes", std::to_string(r.acked_loss_bytes)}});

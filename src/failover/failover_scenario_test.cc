@@ -164,7 +164,7 @@ TEST(FailoverScenarioTest, SyncModeRefusesALaggingCandidateAndForcedPromotionRep
   ASSERT_TRUE(w.RunUntil([&] { return Settled(w, "b"); }, Duration::Seconds(10)));
   const Timeline& t = w.timelines().back();
   EXPECT_TRUE(t.forced);
-  EXPECT_EQ(t.acked_loss_bytes, 100u);
+  EXPECT_EQ(t.acked_loss_bytes, std::optional<uint64_t>(100));
   EXPECT_TRUE(w.FirstEvent("+forced-promotion").has_value());
 }
 

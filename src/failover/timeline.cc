@@ -26,7 +26,7 @@ std::string Timeline::ToString() const {
   Step(&out, "repointed", repointed, detected);
   Step(&out, "routed", routed, detected);
   out += " loss_bound=" + std::to_string(loss_bound_bytes) +
-         " acked_loss=" + std::to_string(acked_loss_bytes);
+         " acked_loss=" + (acked_loss_bytes ? std::to_string(*acked_loss_bytes) : "unknown");
   if (forced) out += " forced";
   return out + " outcome=" + outcome;
 }

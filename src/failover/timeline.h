@@ -35,8 +35,12 @@ struct Timeline {
   Position old_primary_position = 0;  // its last reported position
   Position old_primary_acked = 0;     // its last acknowledged-write position
   Position new_primary_position = 0;  // the candidate's position when chosen
-  uint64_t acked_loss_bytes = 0;      // acknowledged writes lost (non-zero only if forced)
-  uint64_t loss_bound_bytes = 0;      // at most this many bytes of writes lost
+  // Acknowledged writes lost, as the ranking knew them (non-zero only if
+  // forced); nullopt when it cannot know: async, where every write is
+  // acknowledged and what the old primary took past the fork is measured only
+  // when it rejoins (its divergence record).
+  std::optional<uint64_t> acked_loss_bytes;
+  uint64_t loss_bound_bytes = 0;  // at most this many bytes of writes lost
 
   std::vector<detect::Event> events;  // every event of this timeline, in order
   std::string outcome;                // "+switch-primary" or the abort event name

@@ -66,8 +66,12 @@ def group_yaml(sentinel_port, redis_ports, replication="async", watchdog_fence=F
 
 class RedisSentinel(h.ClusterTestCase):
     def start_redis(self, root, port, replica_of=None):
+        # A directory of its own: a replica's full sync writes dump.rdb there,
+        # which a restarted server sharing it would load.
+        d = os.path.join(root, "redis-%d" % port)
+        os.makedirs(d, exist_ok=True)
         args = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                "--appendonly", "no", "--dir", root, "--repl-diskless-sync-delay", "0"]
+                "--appendonly", "no", "--dir", d, "--repl-diskless-sync-delay", "0"]
         if replica_of:
             args += ["--replicaof", "127.0.0.1", str(replica_of)]
         proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
