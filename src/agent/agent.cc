@@ -75,6 +75,9 @@ Result<std::unique_ptr<Agent>> Agent::Create(net::EventLoop& loop, Logger& logge
   }
   if (agent->failover_) {
     FailoverService* failover = agent->failover_.get();
+    agent->heartbeats_->OnSuspicion([failover, &loop](const std::string& peer, bool suspected) {
+      failover->OnPeerSuspected(peer, suspected, loop.Now());
+    });
     agent->health_->OnMemberHealth(
         [failover](const std::string& group, const std::string& member, detect::Health health,
                    Instant at) { failover->OnHealth(group, member, health, at); });

@@ -114,6 +114,10 @@ void FailoverService::OnHealth(const std::string& group, const std::string& memb
   if (GroupDriver* g = this->group(group)) g->OnHealth(member, health, now);
 }
 
+void FailoverService::OnPeerSuspected(const std::string& node, bool suspected, Instant now) {
+  for (auto& [name, g] : groups_) g->OnPeerSuspected(node, suspected, now);
+}
+
 GroupDriver* FailoverService::group(const std::string& name) {
   auto it = groups_.find(name);
   return it == groups_.end() ? nullptr : it->second.get();

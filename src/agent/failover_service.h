@@ -76,6 +76,10 @@ class FailoverService {
   void OnHealth(const std::string& group, const std::string& member, detect::Health health,
                 Instant now);
 
+  // This node's heartbeat detector's verdict about the agent of `node`:
+  // while suspected, that node's members count as observed down here.
+  void OnPeerSuspected(const std::string& node, bool suspected, Instant now);
+
   // nullptr for an unknown group.
   GroupDriver* group(const std::string& name);
   std::vector<std::string> group_names() const;

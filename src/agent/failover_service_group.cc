@@ -440,6 +440,13 @@ void GroupDriver::OnHealth(const std::string& member, detect::Health health, Ins
   UpdateObservedDown(member);
 }
 
+void GroupDriver::OnPeerSuspected(const std::string& node, bool suspected, Instant) {
+  if (suspected ? !suspected_nodes_.insert(node).second : suspected_nodes_.erase(node) == 0) return;
+  for (const failover::MemberConfig& m : config_.members) {
+    if (m.node == node) UpdateObservedDown(m.name);
+  }
+}
+
 std::optional<bool> GroupDriver::StreamStopped(const std::string& primary) const {
   std::optional<bool> stopped;
   for (const auto& [name, m] : locals_) {
@@ -463,6 +470,8 @@ void GroupDriver::UpdateObservedDown(const std::string& member) {
   if (health != remote_health_.end() && health->second != detect::Health::kUnknown) {
     probe_down = health->second == detect::Health::kUnhealthy;
   }
+  const failover::MemberConfig* config = config_.FindMember(member);
+  if (config && suspected_nodes_.contains(config->node)) probe_down = true;
   const std::optional<bool> stream_stopped =
       group_ && group_->primary == member ? StreamStopped(member) : std::nullopt;
   // No evidence about the primary: keep what was written. About another

@@ -40,6 +40,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -138,6 +139,11 @@ class GroupDriver {
   void Tick(Instant now);
   // A health verdict about `member` from this node's checks.
   void OnHealth(const std::string& member, detect::Health health, Instant now);
+  // This node's heartbeat detector suspects (or clears) the agent of
+  // `node`: its members count as observed down here (ODOWN evidence, as a
+  // failed remote probe), so a dead node is seen in the detector's time,
+  // not only at its lease's end.
+  void OnPeerSuspected(const std::string& node, bool suspected, Instant now);
   // A scheduling gap of the loop (TILT).
   void OnSchedulingGap(Duration gap, Instant now);
   // Requests for the coordinator; FailedPrecondition when this node does
@@ -255,6 +261,7 @@ class GroupDriver {
 
   // This node's health view of other nodes' members (observed_down_by).
   std::map<std::string, detect::Health> remote_health_;
+  std::set<std::string> suspected_nodes_;  // by this node's heartbeat detector
   std::map<std::string, bool> down_write_pending_;
 
   std::deque<detect::Event> recent_;

@@ -98,6 +98,9 @@ void PeerHeartbeats::Evaluate() {
   monitor_.Tick(now);
   for (detect::Event& event : monitor_.TakeEvents()) {
     logger_.Log(event.name == "+suspect" ? LogLevel::kWarn : LogLevel::kInfo, event.ToString());
+    if (on_suspicion_ && (event.name == "+suspect" || event.name == "-suspect")) {
+      on_suspicion_(event.target, event.name == "+suspect");
+    }
     events_.push_back(std::move(event));
     while (events_.size() > kEventHistory) events_.pop_front();
   }

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -49,12 +50,18 @@ class PeerHeartbeats {
   double threshold() const { return config_.EffectiveThreshold(); }
   // The latest "+suspect"/"-suspect" events, oldest first.
   const std::deque<detect::Event>& recent_events() const { return events_; }
+  // Called with each peer's (node name's) verdict as it changes: the
+  // failover driver counts a suspected node's members as observed down.
+  using SuspicionFn = std::function<void(const std::string& peer, bool suspected)>;
+  void OnSuspicion(SuspicionFn fn) { on_suspicion_ = std::move(fn); }
 
  private:
   struct Gauges {
     admin::Gauge* phi = nullptr;
     admin::Gauge* suspected = nullptr;
   };
+
+  SuspicionFn on_suspicion_;
 
   void SendAndSync();
   void OnHeartbeat(uint64_t from);

@@ -132,7 +132,7 @@ class GroupFailoverTest(h.ClusterTestCase):
         for node in self.c.nodes:
             os.makedirs(self.dir_of(self.member_of(node)), exist_ok=True)
             self.start_service(self.member_of(node))
-        yaml = self.groups_yaml()
+        yaml = self.groups_yaml(fencing=self._testMethodName.endswith("_with_a_fencing_hook"))
         for node in self.c.nodes:
             with open(node.config_path, "a") as f:
                 f.write(yaml)
@@ -174,13 +174,17 @@ class GroupFailoverTest(h.ClusterTestCase):
         except OSError:
             return ""
 
-    def groups_yaml(self):
+    def groups_yaml(self, fencing=False):
         lines = ["groups:", "  - name: svc", "    lease_ttl: %dms" % (LEASE_TTL * 1000),
                  "    drift_margin: %dms" % (DRIFT * 1000),
                  "    timeouts: { command: 3s, retry_after: 2s }",
                  '    notify: { command: [sh, -c, "cat >> %s; echo >> %s"], timeout: 2s }'
-                 % (self.notify_log, self.notify_log),
-                 "    members:"]
+                 % (self.notify_log, self.notify_log)]
+        if fencing:  # a STONITH stand-in: the test kills the node itself
+            self.stonith_log = os.path.join(self.c.root, "stonith.log")
+            lines.append('    fencing: { command: [sh, -c, "echo $BATON_MEMBER >> %s"], '
+                         'timeout: 2s }' % self.stonith_log)
+        lines.append("    members:")
         for node in self.c.nodes:
             m = self.member_of(node)
             cmd = '"%s %s hook %s"' % (sys.executable, self.script, self.dir_of(m))  # a shell line
@@ -316,6 +320,25 @@ class GroupFailoverTest(h.ClusterTestCase):
         self.assertGreater(g2["epoch"], g["epoch"])
         # The lease could only end ttl - ttl/3 after the last renewal at the earliest.
         self.assertGreaterEqual(took, LEASE_TTL * 2 / 3 + DRIFT)
+
+    def test_dead_primary_node_is_replaced_before_its_lease_ends_with_a_fencing_hook(self):
+        """The other agents' heartbeat detectors suspect the dead node, so its
+        members count as observed down (ODOWN); once the fencing hook confirms
+        the node is off, a replica is promoted without waiting out the lease."""
+        g = self.wait_settled()
+        first = g["primary"]
+        killed = time.time()
+        self.node_of(first).kill(signal.SIGKILL)
+        self.kill_service(first)
+        g2 = self.wait_settled(timeout=40, exclude=(first,))
+        took = time.time() - killed
+        h.log("%s promoted at epoch %d after %.2fs (lease %.1fs)"
+              % (g2["primary"], g2["epoch"], took, LEASE_TTL))
+        self.assertGreater(g2["epoch"], g["epoch"])
+        with open(self.stonith_log) as f:
+            self.assertIn(first, f.read().split(), "the hook fenced the old primary")
+        # Its lease could not have ended before ttl - ttl/3 + the margin.
+        self.assertLess(took, LEASE_TTL * 2 / 3 + DRIFT)
 
     def hook_log(self, member):
         try:
