@@ -13,9 +13,15 @@
 // `demo` prints the timeline of one simulated leader failover. `failover`
 // runs whole failover groups (sim/failover_sim.h) the same way; its last line
 // is "failover-sim: <N> seeds, <V> violations".
+//
+// --expect-violations K (with an --unsafe-... rule): the broken-rule proof.
+// The exit status is then 0 only when at least K seeds were caught, so ctest
+// judges by exit status alone and one lucky seed does not pass; a crash
+// (abort, sanitizer) fails either way.
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +40,7 @@ struct Args {
   uint64_t seed = 1;
   int nodes = 3;
   bool verbose = false;
+  std::optional<uint64_t> expect_violations;  // the broken-rule proof's minimum
   baton::raft::Config::Unsafe unsafe;
   baton::sim::FailoverSimOptions failover;
 };
@@ -47,7 +54,9 @@ int Usage() {
                "       baton-sim failover --seeds N [--seed S] [--nodes 3|5] [--verbose]\n"
                "                      [--unsafe-promote-before-lease-margin] "
                "[--unsafe-no-self-fence] [--unsafe-no-watchdog]\n"
-               "                      [--overlapping-faults]\n");
+               "                      [--overlapping-faults]\n"
+               "       (raft, failover) [--expect-violations K]: exit 0 only when at least K\n"
+               "                      seeds violate (the broken-rule proof)\n");
   return 2;
 }
 
@@ -80,6 +89,8 @@ bool Parse(int argc, char** argv, Args* args) {
       args->failover.overlapping_faults = true;
     } else if (flag == "--unsafe-no-watchdog") {
       args->failover.unsafe_no_watchdog = true;
+    } else if (flag == "--expect-violations" && has_value && ParseNumber(argv[++i], &n) && n > 0) {
+      args->expect_violations = n;
     } else if (flag == "--seeds" && has_value && ParseNumber(argv[++i], &n)) {
       args->seeds = n;
     } else if (flag == "--seed" && has_value && ParseNumber(argv[++i], &n)) {
@@ -99,6 +110,18 @@ std::string ReplayCommand(const Args& args, uint64_t seed) {
   if (args.unsafe.commit_previous_term_by_count) cmd += " --unsafe-commit-previous-term";
   if (args.unsafe.vote_without_log_check) cmd += " --unsafe-vote-without-log-check";
   return cmd;
+}
+
+// The exit status: violations fail a run, unless it is a broken-rule proof
+// (--expect-violations K), which passes only when at least K seeds failed.
+int ExitStatus(const Args& args, uint64_t violations) {
+  if (args.expect_violations) {
+    if (violations >= *args.expect_violations) return 0;
+    std::printf("expected at least %llu violations: the broken rule was not caught often enough\n",
+                static_cast<unsigned long long>(*args.expect_violations));
+    return 1;
+  }
+  return violations > 0 ? 1 : 0;
 }
 
 int RunRaft(const Args& args) {
@@ -137,7 +160,7 @@ int RunRaft(const Args& args) {
   std::printf("raft-sim: %llu seeds, %llu violations\n",
               static_cast<unsigned long long>(args.seeds),
               static_cast<unsigned long long>(violations));
-  return violations > 0 ? 1 : 0;
+  return ExitStatus(args, violations);
 }
 
 std::string FailoverReplayCommand(const Args& args, uint64_t seed) {
@@ -189,7 +212,7 @@ int RunFailover(const Args& args) {
   std::printf("failover-sim: %llu seeds, %llu violations\n",
               static_cast<unsigned long long>(args.seeds),
               static_cast<unsigned long long>(violations));
-  return violations > 0 ? 1 : 0;
+  return ExitStatus(args, violations);
 }
 
 int RunDemo(const Args& args) {
