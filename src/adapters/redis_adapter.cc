@@ -12,6 +12,7 @@
 #include <fstream>
 #include <functional>
 #include <system_error>
+#include <thread>
 #include <vector>
 
 extern char** environ;
@@ -225,11 +226,13 @@ Status RedisAdapter::SetMinReplicas(int replicas, Instant deadline) {
 
 Status RedisAdapter::Promote(failover::Epoch, Instant deadline) {
   std::lock_guard lock(mu_);
-  // Fenced until the role is on disk: a restart of this server must bring it
-  // back refusing writes (its agent may have moved the group on by then).
+  // Fenced until its config file cannot bring it back writable: a restart
+  // must find it refusing writes (its agent may have moved the group on by
+  // then). A file this adapter rewrote already says fenced (or a replica):
+  // the rewrite (an fsync, 20-40 ms here) stays off the failover's path.
   if (Status s = SetMinReplicas(kFenceMinReplicas, deadline); !s.ok()) return s;
   if (Status s = Run({"REPLICAOF", "NO", "ONE"}, deadline).status(); !s.ok()) return s;
-  PersistFenced(deadline);
+  if (!persisted_fenced_) PersistFenced(deadline);
   // Semi-sync settings before the client pause ends, so the primary never
   // takes a write without them.
   if (Status s = SetMinReplicas(options_.min_replicas_to_write, deadline); !s.ok()) return s;
@@ -278,6 +281,7 @@ Status RedisAdapter::KillHung(const Status& why, Instant deadline) {
 void RedisAdapter::PersistFenced(Instant deadline) {
   Result<RedisReply> r = Run({"CONFIG", "REWRITE"}, deadline);
   persist_error_ = r.has_value() ? "" : r.error().message();
+  persisted_fenced_ = r.has_value();
 }
 
 void RedisAdapter::LearnProcess(Instant deadline) {
@@ -405,7 +409,14 @@ failover::Position RedisAdapter::AckedPosition(const std::string& history,
 
 Result<std::string> RedisAdapter::SaveCopy(const std::string& replid, failover::Position offset,
                                            Instant deadline) {
-  if (Status s = Run({"SAVE"}, deadline).status(); !s.ok()) return s;
+  // A replica's full sync may be writing a background save: SAVE refuses
+  // until it ends. Retried until the deadline.
+  for (;;) {
+    Status s = Run({"SAVE"}, deadline).status();
+    if (s.ok()) break;
+    if (s.message().find("in progress") == std::string::npos || SteadyNow() >= deadline) return s;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   Result<std::string> dir = ConfigValue(Run({"CONFIG", "GET", "dir"}, deadline), "dir");
   if (!dir.has_value()) return dir.error();
   Result<std::string> file =

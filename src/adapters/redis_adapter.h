@@ -21,11 +21,12 @@
 //    A refused connection counts as fenced (nothing listens, nothing writes).
 //  - Follow: fence, CLIENT UNPAUSE, REPLICAOF host port, restore the
 //    configured min-replicas-to-write (Redis ignores it on a replica).
-//  - Promote, Follow and Fence end with CONFIG REWRITE while the fence is
-//    set, so the server's config file always says fenced (and, after a
-//    Follow, whom it replicates): a restarted former primary comes back
-//    refusing writes, never as a writable master. A server without a config
-//    file cannot keep its role (Observe's detail says so).
+//  - Follow and Fence end with CONFIG REWRITE while the fence is set, so the
+//    server's config file always says fenced (and, after a Follow, whom it
+//    replicates): a restarted former primary comes back refusing writes or
+//    replicating, never as a writable master. Promote rewrites it (fenced)
+//    only when this adapter has not yet, keeping the fsync off the failover. A server without a
+//    config file cannot keep its role (Observe's detail says so).
 //  - PauseWrites/ResumeWrites: CLIENT PAUSE <pause_timeout> WRITE / CLIENT UNPAUSE.
 //  - MeasureDivergence: compares master_replid/master_repl_offset with the
 //    new primary's master_replid2/second_repl_offset (its fork point), and
@@ -163,6 +164,9 @@ class RedisAdapter : public Adapter {
   uint64_t opens_ = 0;                             // connections opened so far
   uint64_t process_learned_at_ = 0;                // the connection (by opens_) it was learned on
   std::string persist_error_;  // why the last CONFIG REWRITE failed ("" = it worked)
+  // This adapter rewrote the config file with the fence set: a restart
+  // brings the server back refusing writes or replicating.
+  bool persisted_fenced_ = false;
 };
 
 // The factory the agent calls for a member whose adapter kind is "redis".
