@@ -526,8 +526,14 @@ Status RedisAdapter::Start(Instant deadline) {
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);  // outlives a signal to the agent's group
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  // None of the agent's descriptors: a server holding its listening sockets
+  // would keep a restarted agent from binding them.
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   pid_t pid = -1;
-  const int rc = posix_spawn(&pid, args[0].c_str(), nullptr, &attr, argv.data(), environ);
+  const int rc = posix_spawn(&pid, args[0].c_str(), &actions, &attr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) return Status::IOError("spawn " + args[0] + ": " + strerror(rc));
   server_pid_ = pid;

@@ -1,4 +1,6 @@
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <fstream>
 
@@ -23,6 +25,21 @@ TEST(ExecProbeTest, ArgvRunsWithoutAShell) {
       RunProbe(ExecSpec{.command = {"echo", "$HOME;", "x"}}, Duration::Seconds(2));
   EXPECT_TRUE(outcome.result.ok);
   EXPECT_EQ(outcome.stdout_text, "$HOME; x\n");
+}
+
+// A child inherits none of the agent's descriptors beyond stdin, stdout and
+// stderr: a watchdog or service holding the agent's listening socket kept a
+// restarted agent from binding its port.
+TEST(ExecProbeTest, TheChildInheritsNoOtherDescriptor) {
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);  // not close-on-exec
+  ASSERT_GE(listener, 3);
+  ProbeOutcome outcome = RunProbe(
+      ExecSpec{.command = {"for f in /proc/$$/fd/*; do readlink $f; done; true"}, .shell = true},
+      Duration::Seconds(2));
+  ::close(listener);
+  EXPECT_TRUE(outcome.result.ok) << outcome.result.output;
+  EXPECT_EQ(outcome.stdout_text.find("socket:"), std::string::npos)
+      << "the socket was inherited: " << outcome.stdout_text;
 }
 
 TEST(ExecProbeTest, NonZeroExitFailsWithItsOutput) {

@@ -56,6 +56,10 @@ Result<pid_t> SpawnInNewGroup(const std::vector<std::string>& argv, const SpawnO
   }
   posix_spawn_file_actions_adddup2(&actions, options.stdout_fd, 1);
   posix_spawn_file_actions_adddup2(&actions, options.stderr_fd, 2);
+  // Nothing else of the agent's: an inherited listening socket (Asio's are
+  // not close-on-exec) held by a watchdog or service that outlives the agent
+  // kept its restart from binding the port (the fault campaign's seed 2026).
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
 
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
