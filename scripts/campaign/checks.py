@@ -43,8 +43,8 @@ def writable_intervals(samples):
 
 
 def double_writable(samples_by_host):
-    """[(overlap_s, start, host_a, host_b)] for every overlap of two hosts'
-    writable intervals."""
+    """[(overlap_s, start, host_a, host_b, interval_a, interval_b)] for
+    every overlap of two hosts' writable intervals, longest first."""
     iv = {h: writable_intervals(s) for h, s in samples_by_host.items()}
     hosts, found = sorted(iv), []
     for i, a in enumerate(hosts):
@@ -53,7 +53,7 @@ def double_writable(samples_by_host):
                 for sb, eb in iv[b]:
                     lo, hi = max(sa, sb), min(ea, eb)
                     if hi > lo:
-                        found.append((hi - lo, lo, a, b))
+                        found.append((hi - lo, lo, a, b, (sa, ea), (sb, eb)))
     return sorted(found, reverse=True)
 
 

@@ -40,7 +40,8 @@ class DoubleWritableTest(unittest.TestCase):
     def test_overlap_is_found_with_its_length_and_hosts(self):
         a = probes(0, 2.0, True)
         b = probes(0, 1.0, False) + probes(1.0, 2.0, True)
-        (overlap, start, ha, hb), = checks.double_writable({0: a, 1: b})
+        (overlap, start, ha, hb, _, ib), = checks.double_writable({0: a, 1: b})
+        self.assertAlmostEqual(ib[0], 1.001, places=3)
         self.assertAlmostEqual(overlap, 0.979, places=3)
         self.assertAlmostEqual(start, 1.001, places=3)
         self.assertEqual((ha, hb), (0, 1))

@@ -48,7 +48,7 @@ def line(res):
     s = res.sched
     kinds = sorted({k for k, _ in res.violations})
     return ("[seed %d #%d] %-9s proxy h%d  %-60s acked %5d lost %3d (%d past bound)  "
-            "double-writable max %4.0f ms  converged %s  %s"
+            "double-writable max %6.1f ms  converged %s  %s"
             % (s.seed, s.index, s.mode, s.proxy_host + 1, s.describe(), res.acked, res.lost,
                res.lost - res.lost_allowed, res.max_double_ms,
                "%.1fs" % res.converge_s if res.converge_s is not None else "no",

@@ -193,17 +193,18 @@ def check_logs(d, res):
 def check_double_writable(world, res, d):
     samples = {i: read_samples(os.path.join(d, "o%d.samples" % (i + 1))) for i in range(3)}
     t0 = world.fault_starts[0] if world.fault_starts else 0.0
-    for overlap, start, a, b in checks.double_writable(samples):
+    for overlap, start, a, b, ia, ib in checks.double_writable(samples):
         res.max_double_ms = max(res.max_double_ms, overlap * 1000)
         if overlap * 1000 <= checks.DOUBLE_WRITABLE_BOUND_MS:
             continue
         restarted = [n for n in ("r%d" % (a + 1), "r%d" % (b + 1))
                      if 0 <= start - world.started_at.get(n, -1e9) <= checks.RESTART_WINDOW_S]
         kind = "double-writable-restart" if restarted else "double-writable"
-        res.violate(kind, "r%d and r%d both accepted writes for %.0f ms from %+.2f s after the "
-                    "first fault%s" % (a + 1, b + 1, overlap * 1000, start - t0,
-                                       " (%s restarted just before)" % restarted[0]
-                                       if restarted else ""))
+        res.violate(kind, "r%d and r%d both accepted writes for %.1f ms from %+.3f s after the "
+                    "first fault (r%d writable %+.3f..%+.3f s, r%d %+.3f..%+.3f s)%s"
+                    % (a + 1, b + 1, overlap * 1000, start - t0, a + 1, ia[0] - t0, ia[1] - t0,
+                       b + 1, ib[0] - t0, ib[1] - t0,
+                       " (%s restarted just before)" % restarted[0] if restarted else ""))
 
 
 def check_loss(c, m, writers, world, res, opts, mode):
