@@ -94,11 +94,13 @@ def main():
             for kind, ev in res.violations:
                 print("  VIOLATION seed %d schedule %d %s: %s" % (opts.seed, index, kind, ev),
                       flush=True)
+            if not res.violations and not opts.keep:  # a schedule's logs only as evidence
+                shutil.rmtree(res.dir, ignore_errors=True)
     finally:
         os.chdir("/")
         net.remove()
         if violations or opts.keep:
-            print("campaign: logs kept in %s" % run)
+            print("campaign: logs kept in %s (s<index>/verdict.txt)" % run)
         else:
             shutil.rmtree(run, ignore_errors=True)
     print("campaign: %d schedules, %d violations" % (done, violations))

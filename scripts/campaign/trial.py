@@ -20,8 +20,8 @@ OBSERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "observer.py
 
 
 class Result:
-    def __init__(self, sched):
-        self.sched = sched
+    def __init__(self, sched, directory):
+        self.sched, self.dir = sched, directory  # the schedule's logs, verdict.txt
         self.acked = self.lost = self.lost_allowed = 0
         self.max_double_ms = 0.0
         self.converge_s = None
@@ -96,7 +96,7 @@ def run_schedule(sched, run_dir, certs, baton, net, opts):
     os.chdir(d)  # agent configs name data/ and certs/ relative to it
     c = rc.Cluster(d, baton, hosts=net.hosts, netns=net.names)
     world = faults.World(c, net)
-    res = Result(sched)
+    res = Result(sched, d)
     writers = []
     try:
         start_cluster(c, opts, sched.mode)
@@ -140,6 +140,7 @@ def run_schedule(sched, run_dir, certs, baton, net, opts):
             world.cont(name)
         c.procs.stop_all(quiet=True)
         write_evidence(d, world, res)
+        os.chdir(run_dir)
     return res
 
 
