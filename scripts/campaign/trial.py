@@ -125,6 +125,7 @@ def run_schedule(sched, run_dir, certs, baton, net, opts):
             wait_fresh_acks(writers, t_conv)
         for w in writers:
             w.stop()
+        res.acked = sum(len(w.acks) for w in writers)
         for i in range(3):
             c.procs.stop("o%d" % (i + 1), quiet=True)
         check_agents(world, res, "at the end")
@@ -215,7 +216,6 @@ def check_loss(c, m, writers, world, res, opts, mode):
         present = present_on(c, m, [k for _, k in acks])
         allowed, bad = checks.lost_writes(acks, present, mode, world.fault_starts,
                                           opts.lease_ttl_s)
-        res.acked += len(acks)
         res.lost += len(allowed) + len(bad)
         res.lost_allowed += len(allowed)
         if bad:
