@@ -133,6 +133,12 @@ def run_schedule(sched, run_dir, certs, baton, net, opts):
         if m is not None:
             check_loss(c, m - 1, writers, world, res, opts, sched.mode)
         check_logs(d, res)
+    except (RuntimeError, redis.exceptions.RedisError, OSError) as e:
+        # A step that could not finish (a server that did not come back, a
+        # read-back that failed): the schedule's verdict cannot be trusted,
+        # so it is counted, never passed.
+        res.violate("campaign-error", "%s: %s" % (type(e).__name__, e))
+        check_logs(d, res)
     finally:
         for w in writers:
             w.stop()
@@ -153,7 +159,8 @@ def start_cluster(c, opts, mode):
                           drift_margin=opts.drift_margin)
     for i in range(3):
         c.start_agent(i)
-    rc.wait_until(lambda: converged(c), READY_TIMEOUT_S, "a first primary", show=False)
+    rc.wait_until(lambda: converged(c), READY_TIMEOUT_S, "a first primary (fresh cluster)",
+                  show=False)
 
 
 def wait_converged(c, res, t_heal):
