@@ -16,8 +16,9 @@ DOUBLE_WRITABLE_BOUND_MS = 0.0
 # promoted again in between).
 MAX_PROBE_GAP_S = 0.25
 # A double-writable window whose server was (re)started this recently is
-# reported as its own kind: a restarted former primary runs its old command
-# line (no --replicaof) and is writable until its agent re-points it.
+# reported as its own kind: a restarted former primary that comes back
+# writable (its config file names no primary and no fence) until its agent
+# re-points it.
 RESTART_WINDOW_S = 3.0
 CRASH_PATTERNS = re.compile(r"check failed|(?<![-\w])fatal\b|AddressSanitizer|runtime error:",
                             re.IGNORECASE)

@@ -71,8 +71,8 @@ class World:
         self.note("restarting %s" % name)
         if name.startswith("n"):
             self.c.start_agent(i)
-        else:  # its first command line: r1 a primary, the others replicas of r1
-            self.c.start_redis(i, replica_of=None if i == 0 else 0)
+        else:  # from its config file as it is (the agent keeps its role there)
+            self.c.start_redis(i)
         self.killed.discard(name)
 
     def stop(self, name, i):

@@ -17,7 +17,7 @@ Fault kinds (docs/benchmarks.md, "Fault campaign"):
                at the final heal
   stop-agent   SIGSTOP of an agent's process group, SIGCONT at the end
   kill-redis   kill -9 of the primary redis-server, restarted (its old data
-               dir and command line) at the end or only at the final heal
+               dir and config file) at the end or only at the final heal
   stop-redis   SIGSTOP of the primary redis-server, SIGCONT at the end
 """
 

@@ -186,7 +186,16 @@ def check_agents(world, res, when):
     for i, n in enumerate(rc.NODES):
         if n not in world.killed and world.c.procs.pid(n) is None \
                 and not any(k == "agent-crash" and n in e for k, e in res.violations):
-            res.violate("agent-crash", "agent %s exited %s without being killed" % (n, when))
+            res.violate("agent-crash", "agent %s exited %s without being killed; its log's last "
+                        "line: %s" % (n, when, last_line(os.path.join(world.c.run, n + ".log"))))
+
+
+def last_line(path):
+    try:
+        lines = [ln for ln in open(path, errors="replace").read().splitlines() if ln.strip()]
+    except OSError:
+        return "(no log)"
+    return lines[-1][:200] if lines else "(empty log)"
 
 
 def check_logs(d, res):
