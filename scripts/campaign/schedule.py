@@ -14,7 +14,8 @@ Fault kinds (docs/benchmarks.md, "Fault campaign"):
   flap         the primary's host isolated and healed again and again
   kill-agent   kill -9 of an agent's whole process group (the primary's
                host, or a replica's), restarted at the fault's end or only
-               at the final heal
+               at the final heal (the agent's watchdog runs in a process
+               group of its own, so it outlives the agent, as designed)
   stop-agent   SIGSTOP of an agent's process group, SIGCONT at the end
   kill-redis   kill -9 of the primary redis-server, restarted (its old data
                dir and config file) at the end or only at the final heal
