@@ -252,8 +252,10 @@ class Cluster:
                 "groups:",
                 "  - name: %s" % GROUP,
                 "    mode: active-passive",
-                "    replication: %s" % replication,
-                "    sync_acks: 1" if replication == "semi-sync" else "    # sync_acks: only semi-sync",
+                "    replication: %s" % replication]
+            if replication == "semi-sync":  # a write needs one replica's acknowledgement
+                lines.append("    sync_acks: 1")
+            lines += [
                 "    lease_ttl: %s" % lease_ttl,
                 "    drift_margin: %s" % drift_margin,
                 # Each agent runs the group's proxy on a port of its own; new
