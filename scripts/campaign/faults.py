@@ -24,6 +24,7 @@ class World:
         self.started_at = {}  # process name -> monotonic time of its last (re)start
         self.fault_starts = []  # monotonic times: each fault's start, each flap cut
         self.events = []  # (monotonic, text)
+        self.found_dead = []  # redis-servers dead at the heal that the campaign had not killed
 
     def note(self, text):
         self.events.append((time.monotonic(), text))
@@ -95,10 +96,20 @@ class World:
 
     def heal_all(self):
         """Heals every cut, continues every stopped process, restarts every
-        killed one (redis-servers first, so their agents find them)."""
+        killed one (redis-servers first, so their agents find them). A
+        redis-server that died without the campaign killing it (the agent's
+        fence kills a hung server) is restarted too, as its supervisor
+        would, and listed in self.found_dead; an agent is not (that is a
+        crash, for the checks)."""
         self.net.heal()
         for name in sorted(self.stopped):
             self.cont(name)
+        for i in range(3):
+            name = "r%d" % (i + 1)
+            if name not in self.killed and self.c.procs.pid(name) is None:
+                self.found_dead.append(name)
+                self.note("%s found dead (not killed by the campaign)" % name)
+                self.killed.add(name)
         for name in sorted(self.killed, key=lambda n: (n[0] != "r", n)):
             self.restart(name)
         self.note("healed")

@@ -94,6 +94,10 @@ def main():
             for kind, ev in res.violations:
                 print("  VIOLATION seed %d schedule %d %s: %s" % (opts.seed, index, kind, ev),
                       flush=True)
+            for name in res.found_dead:
+                print("  NOTE seed %d schedule %d: %s found dead at the heal (not killed by the "
+                      "campaign; restarted as its supervisor would)" % (opts.seed, index, name),
+                      flush=True)
             if not res.violations and not opts.keep:  # a schedule's logs only as evidence
                 shutil.rmtree(res.dir, ignore_errors=True)
     finally:

@@ -26,6 +26,7 @@ class Result:
         self.max_double_ms = 0.0
         self.converge_s = None
         self.violations = []  # (kind, evidence)
+        self.found_dead = []  # redis-servers found dead at the heal (restarted; not violations)
 
     def violate(self, kind, evidence):
         self.violations.append((kind, evidence))
@@ -118,6 +119,7 @@ def run_schedule(sched, run_dir, certs, baton, net, opts):
             check_agents(world, res, "during the faults")
         check_agents(world, res, "before the final heal")
         world.heal_all()
+        res.found_dead = list(world.found_dead)
         t_heal = time.monotonic()
         m = wait_converged(c, res, t_heal, opts.lease_ttl_s + 1.0)
         if m is not None:  # a write acknowledged after convergence, by each client
