@@ -63,9 +63,12 @@ class Procs:
         self.dir = os.path.join(run, "pids")
         os.makedirs(self.dir, exist_ok=True)
 
-    def start(self, name, argv, log):
+    def start(self, name, argv, log, netns=None):
+        """With `netns`, in that network namespace (`ip netns exec` execs
+        the program, so the pid is the program's)."""
+        prefix = ["ip", "netns", "exec", netns] if netns else []
         with open(log, "ab") as out:
-            p = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
+            p = subprocess.Popen(prefix + argv, stdout=out, stderr=subprocess.STDOUT,
                                  stdin=subprocess.DEVNULL, start_new_session=True)
         with open(os.path.join(self.dir, name + ".pid"), "w") as f:
             f.write("%d %s\n" % (p.pid, os.path.basename(argv[0])))
@@ -150,10 +153,12 @@ class Procs:
 class Cluster:
     """The three redis-servers (r1..r3) and, on demand, agents or sentinels.
     Node i's processes listen on hosts[i] and connect from it (default: all
-    127.0.0.1; distinct loopback addresses let a packet filter cut a node)."""
+    127.0.0.1; distinct loopback addresses let a packet filter cut a node),
+    and with `netns` run in the network namespace netns[i]."""
 
-    def __init__(self, run, baton, hosts=("127.0.0.1",) * 3):
+    def __init__(self, run, baton, hosts=("127.0.0.1",) * 3, netns=(None,) * 3):
         self.run, self.baton, self.hosts = run, baton, list(hosts)
+        self.netns = list(netns)
         self.procs = Procs(run)
         ports = free_ports(15)
         self.redis_ports = ports[0:3]
@@ -186,7 +191,7 @@ class Cluster:
         with open(conf, "w") as f:
             f.write("\n".join(lines) + "\n")
         self.procs.start("r%d" % (i + 1), ["/usr/bin/redis-server", conf],
-                         os.path.join(self.run, "r%d.log" % (i + 1)))
+                         os.path.join(self.run, "r%d.log" % (i + 1)), netns=self.netns[i])
         wait_until(lambda: self.redis_role(i), 10, "redis-server r%d" % (i + 1), show=False)
 
     def prepare(self):
@@ -247,7 +252,10 @@ class Cluster:
                 "groups:",
                 "  - name: %s" % GROUP,
                 "    mode: active-passive",
-                "    replication: %s" % replication,
+                "    replication: %s" % replication]
+            if replication == "semi-sync":  # a write needs one replica's acknowledgement
+                lines.append("    sync_acks: 1")
+            lines += [
                 "    lease_ttl: %s" % lease_ttl,
                 "    drift_margin: %s" % drift_margin,
                 # Each agent runs the group's proxy on a port of its own; new
@@ -275,7 +283,7 @@ class Cluster:
         n = NODES[i]
         self.procs.start(n, [self.baton, "agent", "--config",
                              os.path.join(self.run, n + ".yaml")],
-                         os.path.join(self.run, n + ".log"))
+                         os.path.join(self.run, n + ".log"), netns=self.netns[i])
 
     def cli(self, *args, timeout=10):
         eps = ",".join("%s:%d" % hp for hp in zip(self.hosts, self.admin_ports))
@@ -356,8 +364,10 @@ class Writer:
     `wait` = N every SET is followed on the same connection by WAIT N
     wait_ms, and the write counts as acknowledged only if WAIT returned >= N."""
 
-    def __init__(self, cluster, prefix, proxy_port=None, wait=0, wait_ms=500):
+    def __init__(self, cluster, prefix, proxy_port=None, wait=0, wait_ms=500,
+                 proxy_host="127.0.0.1"):
         self.cluster, self.prefix, self.proxy_port = cluster, prefix, proxy_port
+        self.proxy_host = proxy_host
         self.wait, self.wait_ms = wait, wait_ms
         self.acks = []  # (monotonic, key)
         self.failures = 0
@@ -370,7 +380,7 @@ class Writer:
 
     def _client(self):
         if self.proxy_port is not None:
-            return redis.Redis(port=self.proxy_port, socket_timeout=0.3,
+            return redis.Redis(host=self.proxy_host, port=self.proxy_port, socket_timeout=0.3,
                                socket_connect_timeout=0.3)
         return self.cluster.sentinel_client().master_for(
             GROUP, socket_timeout=0.3, socket_connect_timeout=0.3)
