@@ -370,6 +370,17 @@ def lost_times(w, r, t0):
     return lost
 
 
+def baton_group_settings(c, args):
+    """The lease and, with --fencing-hook, the STONITH stand-in that kills the
+    member's node (scripts/stonith_local.py)."""
+    settings = {"lease_ttl": args.lease_ttl}
+    if args.fencing_hook:
+        settings["fencing"] = ["/usr/bin/python3", os.path.join(
+            os.path.dirname(os.path.abspath(__file__)), "..", "scripts", "stonith_local.py"),
+            c.run]
+    return settings
+
+
 def restart_agents_semisync(con):
     """The baton group again, with `replication: semi-sync` (a fresh store)."""
     c = con.c
@@ -377,7 +388,7 @@ def restart_agents_semisync(con):
     for i in range(3):
         c.procs.stop(con.node_proc(i), quiet=True)
     shutil.rmtree(os.path.join(c.run, "data"), ignore_errors=True)
-    c.write_agent_configs(replication="semi-sync")
+    c.write_agent_configs(replication="semi-sync", **baton_group_settings(c, con.args))
     for i in range(3):
         c.start_agent(i)
     print("  baton    restarted with replication: semi-sync (sync_acks 1)", flush=True)
@@ -387,7 +398,7 @@ def run_contender(c, kind, args, results):
     con = Contender(c, kind, args)
     primary = next(i for i in range(3) if c.redis_role(i) == "master")
     if kind == "baton":
-        c.write_agent_configs()
+        c.write_agent_configs(**baton_group_settings(c, args))
     else:  # Redis as Sentinel users run it: no min-replicas-to-write left by baton
         for i in range(3):
             c.redis(i).config_set("min-replicas-to-write", 0)
@@ -442,6 +453,10 @@ def main():
     ap.add_argument("--contenders", default="baton,sentinel")
     ap.add_argument("--failover-timeout", type=int, default=2000,
                     help="Sentinel's failover-timeout, ms")
+    ap.add_argument("--lease-ttl", default="2s", help="baton's lease_ttl (default 2s)")
+    ap.add_argument("--fencing-hook", action="store_true",
+                    help="baton's group gets a STONITH hook (scripts/stonith_local.py) that "
+                    "kills the member's node: a dead node is replaced once it confirms")
     ap.add_argument("--settle", type=float, default=0.0,
                     help="extra seconds between Sentinel trials")
     args = ap.parse_args()

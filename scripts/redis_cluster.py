@@ -229,7 +229,9 @@ class Cluster:
             f.write(os.urandom(24).hex() + "\n")
         os.chmod(tok, 0o600)
 
-    def write_agent_configs(self, lease_ttl="2s", replication="async", drift_margin="200ms"):
+    def write_agent_configs(self, lease_ttl="2s", replication="async", drift_margin="200ms",
+                            fencing=None):
+        """fencing: the group's STONITH hook command (a list), or None."""
         for i, n in enumerate(NODES):
             lines = [
                 "# written by scripts/redis_cluster.py; every key: docs/configuration.md",
@@ -255,6 +257,9 @@ class Cluster:
                 "    replication: %s" % replication]
             if replication == "semi-sync":  # a write needs one replica's acknowledgement
                 lines.append("    sync_acks: 1")
+            if fencing:
+                lines.append("    fencing: { command: [%s], timeout: 3s }"
+                             % ", ".join('"%s"' % a for a in fencing))
             lines += [
                 "    lease_ttl: %s" % lease_ttl,
                 "    drift_margin: %s" % drift_margin,
