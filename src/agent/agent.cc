@@ -6,6 +6,7 @@
 #include "agent/admin_routes.h"
 #include "agent/failover_service_setup.h"
 #include "agent/group_routes.h"
+#include "limits/descriptor_budget.h"
 
 namespace baton::agent {
 
@@ -20,16 +21,48 @@ Result<std::string> ReadTokenFile(const std::string& path) {
   return token;
 }
 
+namespace {
+
+// The configured limits, lowered so that the listeners together leave
+// `reserved_descriptors` of RLIMIT_NOFILE (raised to its hard limit) to the
+// log, snapshots, peer dials, probes and adapters.
+config::LimitsConfig FitLimits(const config::AgentConfig& config, Logger& logger) {
+  config::LimitsConfig limits = config.limits;
+  const size_t descriptors = limits::RaiseDescriptorLimit();
+  std::vector<limits::ListenerBudget> budget = {{"limits.admin", &limits.admin, 1},
+                                                {"limits.peer", &limits.peer, 1}};
+  if (config.sentinel) budget.push_back({"limits.sentinel", &limits.sentinel, 1});
+  for (const std::string& change :
+       limits::FitToDescriptors(descriptors, limits.reserved_descriptors, budget)) {
+    logger.Log(LogLevel::kWarn, "RLIMIT_NOFILE is " + std::to_string(descriptors) + ": " + change +
+                                    " to keep " + std::to_string(limits.reserved_descriptors) +
+                                    " descriptors free");
+  }
+  // The peer cap never goes below what the cluster needs.
+  limits.peer.max_connections = std::max(limits.peer.max_connections, config.peers.size());
+  limits.peer.max_unauthenticated =
+      std::min(limits.peer.max_unauthenticated, limits.peer.max_connections);
+  return limits;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Agent>> Agent::Create(net::EventLoop& loop, Logger& logger,
                                              const config::AgentConfig& config,
                                              AgentOptions options) {
   std::unique_ptr<Agent> agent(new Agent());
+  config::LimitsConfig limits = FitLimits(config, logger);
+  agent->admin_listener_ = std::make_unique<ListenerMetrics>(agent->metrics_, "admin");
+  agent->peer_listener_ = std::make_unique<ListenerMetrics>(agent->metrics_, "peer");
+  agent->sentinel_listener_ = std::make_unique<ListenerMetrics>(agent->metrics_, "sentinel");
 
   admin::AdminServerConfig admin_config;
   admin_config.bind_address = config.listen.admin.host;
   admin_config.port = config.listen.admin.port;
   // Watches long-poll for up to a minute.
   admin_config.handler_timeout = Duration::Seconds(75);
+  admin_config.limits = limits.admin;
+  admin_config.observer = agent->admin_listener_.get();
   if (!config.admin.token_file.empty()) {
     BATON_ASSIGN_OR_RETURN(admin_config.bearer_token, ReadTokenFile(config.admin.token_file));
   }
@@ -52,6 +85,10 @@ Result<std::unique_ptr<Agent>> Agent::Create(net::EventLoop& loop, Logger& logge
   raft.heartbeat_ticks = static_cast<int>(config.timing.heartbeat_ticks());
   raft.tls = {config.tls.ca, config.tls.cert, config.tls.key};
   raft.plaintext = config.tls.insecure_plaintext;
+  raft.peer_max_connections = limits.peer.max_connections;
+  raft.peer_max_unauthenticated = limits.peer.max_unauthenticated;
+  raft.peer_handshake_timeout = limits.peer.handshake_timeout;
+  raft.peer_observer = agent->peer_listener_.get();
   raft.on_fatal = std::move(options.on_fatal);
   BATON_ASSIGN_OR_RETURN(agent->raft_,
                          RaftServer::Create(loop, logger, agent->metrics_, std::move(raft)));
@@ -83,6 +120,9 @@ Result<std::unique_ptr<Agent>> Agent::Create(net::EventLoop& loop, Logger& logge
     sentinel::SentinelServerConfig endpoint;
     endpoint.bind_address = config.sentinel->host;
     endpoint.port = config.sentinel->port;
+    endpoint.max_connections = limits.sentinel.max_connections;
+    endpoint.idle_timeout = limits.sentinel.idle_timeout;
+    endpoint.observer = agent->sentinel_listener_.get();
     agent->sentinel_ = std::make_unique<sentinel::SentinelServer>(
         std::move(endpoint), agent->topology(), &agent->metrics_);
     BATON_RETURN_IF_ERROR(agent->sentinel_->Start());
@@ -115,7 +155,8 @@ Result<std::unique_ptr<Agent>> Agent::Create(net::EventLoop& loop, Logger& logge
                              *agent->store_,
                              agent->metrics_,
                              agent->health_.get(),
-                             agent->heartbeats_.get()};
+                             agent->heartbeats_.get(),
+                             config.timing.election_timeout};
   InstallAdminRoutes(*agent->admin_, context);
   InstallGroupRoutes(*agent->admin_, context, agent->failover_.get());
   BATON_RETURN_IF_ERROR(agent->admin_->Start());
