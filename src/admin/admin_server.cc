@@ -256,6 +256,7 @@ class Session : public Evictable, public std::enable_shared_from_this<Session<St
       response.headers["WWW-Authenticate"] = "Bearer";
       return Write(std::move(response), /*close=*/false);
     }
+    limiter_->table.SetBusy(id_, true);  // not evicted while its answer is on the way
     RunHandler(match.route->handler, std::move(request));
   }
 
@@ -303,6 +304,7 @@ class Session : public Evictable, public std::enable_shared_from_this<Session<St
     Lowest().expires_after(ToChrono(ctx_.config.request_timeout));
     http::async_write(stream_, *msg,
                       [self = this->shared_from_this(), msg](beast::error_code ec, size_t) {
+                        self->limiter_->table.SetBusy(self->id_, false);
                         if (ec) return;
                         if (msg->keep_alive()) return self->ReadRequest();
                         self->Close();

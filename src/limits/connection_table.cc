@@ -28,11 +28,12 @@ ConnectionTable::ConnectionTable(const ListenerLimits& limits, ListenerObserver*
 Admission ConnectionTable::Admit() {
   Admission a;
   if (unauthenticated_.size() >= limits_.max_unauthenticated ||
-      (open_.size() >= limits_.max_connections && !unauthenticated_.empty())) {
+      open_.size() >= limits_.max_connections) {
     a.evict = EvictOldestUnauthenticated();
-  } else if (open_.size() >= limits_.max_connections) {
-    CountEnd(ConnectionEnd::kRefusedFull);
-    return a;
+    if (!a.evict.has_value()) {
+      CountEnd(ConnectionEnd::kRefusedFull);
+      return a;
+    }
   }
   BATON_CHECK(open_.size() < limits_.max_connections);
   a.accepted = true;
@@ -47,9 +48,19 @@ void ConnectionTable::Authenticate(ConnectionId id) {
   if (unauthenticated_.erase(id) > 0) Report();
 }
 
+void ConnectionTable::SetBusy(ConnectionId id, bool busy) {
+  if (!open_.contains(id)) return;
+  if (busy) {
+    busy_.insert(id);
+  } else {
+    busy_.erase(id);
+  }
+}
+
 void ConnectionTable::Release(ConnectionId id) {
   if (open_.erase(id) == 0) return;
   unauthenticated_.erase(id);
+  busy_.erase(id);
   Report();
 }
 
@@ -57,13 +68,23 @@ void ConnectionTable::CountEnd(ConnectionEnd end) {
   if (observer_ != nullptr) observer_->OnConnectionEnd(end);
 }
 
-ConnectionId ConnectionTable::EvictOldestUnauthenticated() {
-  BATON_CHECK(!unauthenticated_.empty());
-  const ConnectionId oldest = *unauthenticated_.begin();
-  unauthenticated_.erase(unauthenticated_.begin());
-  open_.erase(oldest);
+std::optional<ConnectionId> ConnectionTable::EvictOldestUnauthenticated() {
+  if (unauthenticated_.empty()) return std::nullopt;
+  // The oldest idle one; when every one is busy (e.g. long polls), the
+  // oldest busy one, so that busy connections cannot lock newcomers out.
+  auto victim = unauthenticated_.begin();
+  for (auto it = unauthenticated_.begin(); it != unauthenticated_.end(); ++it) {
+    if (!busy_.contains(*it)) {
+      victim = it;
+      break;
+    }
+  }
+  const ConnectionId id = *victim;
+  unauthenticated_.erase(victim);
+  busy_.erase(id);
+  open_.erase(id);
   CountEnd(ConnectionEnd::kEvictedUnauthenticated);
-  return oldest;
+  return id;
 }
 
 void ConnectionTable::Report() {

@@ -35,10 +35,15 @@ class ConnectionTable {
   explicit ConnectionTable(const ListenerLimits& limits, ListenerObserver* observer = nullptr);
 
   // Rules, in order: with max_unauthenticated unauthenticated connections
-  // open, the oldest of them is evicted; else with max_connections open, the
-  // oldest unauthenticated one is evicted, or the new one refused when all
-  // are authenticated; else the new one is accepted.
+  // open, or max_connections open, one unauthenticated connection is evicted
+  // (the oldest idle one, else the oldest busy one), or, when every open
+  // connection is authenticated, the new one is refused; else the new one is
+  // accepted.
   Admission Admit();
+  // A busy connection (a whole request received, its answer not yet sent)
+  // is evicted only when every unauthenticated connection is busy. Unknown
+  // ids are ignored.
+  void SetBusy(ConnectionId id, bool busy);
   // REQUIRES nothing: unknown or already-authenticated ids are ignored.
   void Authenticate(ConnectionId id);
   void Release(ConnectionId id);
@@ -53,7 +58,8 @@ class ConnectionTable {
   size_t unauthenticated() const { return unauthenticated_.size(); }
 
  private:
-  ConnectionId EvictOldestUnauthenticated();
+  // The oldest unauthenticated connection that is not busy, if any.
+  std::optional<ConnectionId> EvictOldestUnauthenticated();
   void Report();
 
   const ListenerLimits limits_;
@@ -61,6 +67,7 @@ class ConnectionTable {
   ConnectionId next_id_ = 1;
   std::set<ConnectionId> open_;
   std::set<ConnectionId> unauthenticated_;  // ids grow with age: begin() is the oldest
+  std::set<ConnectionId> busy_;
 };
 
 }  // namespace baton::limits

@@ -86,6 +86,26 @@ TEST(ConnectionTable, AFullTableEvictsAnUnauthenticatedConnectionBeforeRefusing)
   EXPECT_FALSE(table.Admit().accepted);  // all three authenticated
 }
 
+TEST(ConnectionTable, ABusyConnectionIsNeverEvicted) {
+  ConnectionTable table(Limits(10, 2));
+  const Admission reading = table.Admit();
+  const Admission idle = table.Admit();
+  table.SetBusy(reading.id, true);  // its request is being answered
+  const Admission third = table.Admit();
+  ASSERT_TRUE(third.accepted);
+  ASSERT_TRUE(third.evict.has_value());
+  EXPECT_EQ(*third.evict, idle.id) << "the older but busy one stays";
+  table.SetBusy(third.id, true);
+  const Admission fourth = table.Admit();  // every one is busy: the oldest goes
+  ASSERT_TRUE(fourth.accepted);
+  ASSERT_TRUE(fourth.evict.has_value());
+  EXPECT_EQ(*fourth.evict, reading.id);
+  const Admission fifth = table.Admit();  // fourth is idle, third busy
+  ASSERT_TRUE(fifth.accepted);
+  EXPECT_EQ(*fifth.evict, fourth.id);
+  EXPECT_TRUE(table.IsOpen(third.id));
+}
+
 TEST(ConnectionTable, ABoundedFloodNeverGrowsPastTheCaps) {
   ConnectionTable table(Limits(50, 8));
   for (int i = 0; i < 10000; ++i) {
