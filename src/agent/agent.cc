@@ -23,26 +23,60 @@ Result<std::string> ReadTokenFile(const std::string& path) {
 
 namespace {
 
-// The configured limits, lowered so that the listeners together leave
-// `reserved_descriptors` of RLIMIT_NOFILE (raised to its hard limit) to the
-// log, snapshots, peer dials, probes and adapters.
-config::LimitsConfig FitLimits(const config::AgentConfig& config, Logger& logger) {
-  config::LimitsConfig limits = config.limits;
+// The configured limits and the groups' proxy settings.
+struct Limits {
+  config::LimitsConfig listeners;
+  std::vector<route::ProxyConfig> proxies;
+};
+
+// The groups' `proxy:` settings, parsed (errors name the group).
+Result<std::vector<route::ProxyConfig>> ProxyConfigs(const config::AgentConfig& config) {
+  std::vector<route::ProxyConfig> proxies;
+  for (const config::GroupSpec& spec : config.groups) {
+    if (spec.proxy.empty()) continue;
+    Result<route::ProxyConfig> proxy = route::ParseProxySettings(spec.proxy);
+    if (!proxy) {
+      return Status::InvalidArgument("group " + spec.group.name + ": " + proxy.error().ToString());
+    }
+    proxy->group = spec.group.name;
+    proxies.push_back(std::move(*proxy));
+  }
+  return proxies;
+}
+
+// The configured limits, lowered so that the listeners (and the proxies,
+// at two descriptors per client connection, four with splice) together
+// leave `reserved_descriptors` of RLIMIT_NOFILE (raised to its hard limit)
+// to the log, snapshots, peer dials, probes and adapters.
+Result<Limits> FitLimits(const config::AgentConfig& config, Logger& logger) {
+  Limits fitted{config.limits, {}};
+  BATON_ASSIGN_OR_RETURN(fitted.proxies, ProxyConfigs(config));
+  config::LimitsConfig& limits = fitted.listeners;
   const size_t descriptors = limits::RaiseDescriptorLimit();
   std::vector<limits::ListenerBudget> budget = {{"limits.admin", &limits.admin, 1},
                                                 {"limits.peer", &limits.peer, 1}};
   if (config.sentinel) budget.push_back({"limits.sentinel", &limits.sentinel, 1});
+  std::vector<limits::ListenerLimits> proxy_limits(fitted.proxies.size());
+  for (size_t i = 0; i < fitted.proxies.size(); ++i) {
+    proxy_limits[i].max_connections = fitted.proxies[i].max_connections;
+    proxy_limits[i].max_unauthenticated = 1;
+    budget.push_back({"group " + fitted.proxies[i].group + " proxy", &proxy_limits[i],
+                      fitted.proxies[i].splice ? 4u : 2u});
+  }
   for (const std::string& change :
        limits::FitToDescriptors(descriptors, limits.reserved_descriptors, budget)) {
     logger.Log(LogLevel::kWarn, "RLIMIT_NOFILE is " + std::to_string(descriptors) + ": " + change +
                                     " to keep " + std::to_string(limits.reserved_descriptors) +
                                     " descriptors free");
   }
+  for (size_t i = 0; i < fitted.proxies.size(); ++i) {
+    fitted.proxies[i].max_connections = proxy_limits[i].max_connections;
+  }
   // The peer cap never goes below what the cluster needs.
   limits.peer.max_connections = std::max(limits.peer.max_connections, config.peers.size());
   limits.peer.max_unauthenticated =
       std::min(limits.peer.max_unauthenticated, limits.peer.max_connections);
-  return limits;
+  return fitted;
 }
 
 }  // namespace
@@ -51,7 +85,8 @@ Result<std::unique_ptr<Agent>> Agent::Create(net::EventLoop& loop, Logger& logge
                                              const config::AgentConfig& config,
                                              AgentOptions options) {
   std::unique_ptr<Agent> agent(new Agent());
-  config::LimitsConfig limits = FitLimits(config, logger);
+  BATON_ASSIGN_OR_RETURN(Limits fitted, FitLimits(config, logger));
+  const config::LimitsConfig& limits = fitted.listeners;
   agent->admin_listener_ = std::make_unique<ListenerMetrics>(agent->metrics_, "admin");
   agent->peer_listener_ = std::make_unique<ListenerMetrics>(agent->metrics_, "peer");
   agent->sentinel_listener_ = std::make_unique<ListenerMetrics>(agent->metrics_, "sentinel");
@@ -134,7 +169,7 @@ Result<std::unique_ptr<Agent>> Agent::Create(net::EventLoop& loop, Logger& logge
   }
   BATON_ASSIGN_OR_RETURN(agent->proxies_,
                          route::GroupProxies::Start(
-                             config.groups, agent->topology(), agent->metrics_, logger, loop,
+                             fitted.proxies, agent->topology(), agent->metrics_, logger, loop,
                              [failover = agent->failover_.get(), &loop](const std::string& group,
                                                                         failover::Epoch epoch) {
                                // Recorded by the coordinator, which runs on the store leader only.
