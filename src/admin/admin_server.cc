@@ -11,6 +11,7 @@
 #include <boost/beast/ssl.hpp>
 #include <cctype>
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -18,6 +19,8 @@
 
 #include "admin/auth.h"
 #include "core/check.h"
+#include "limits/connection_table.h"
+#include "limits/descriptor_budget.h"
 
 namespace baton::admin {
 namespace {
@@ -84,6 +87,31 @@ class PendingReply {
   std::atomic<bool> replied_{false};
 };
 
+// A connection the limits may close to make room for a newer one.
+class Evictable {
+ public:
+  virtual ~Evictable() = default;
+  virtual void Evict() = 0;
+};
+
+// The listener's connection accounting (network thread only). Shared by the
+// server and every session, since sessions may be destroyed with the
+// io_context after the server context is gone.
+struct Limiter {
+  Limiter(const limits::ListenerLimits& limits, limits::ListenerObserver* observer)
+      : table(limits, observer) {}
+
+  void Release(limits::ConnectionId id) {
+    table.Release(id);
+    sessions.erase(id);
+    if (trim.OnOpen(table.open())) limits::ReleaseFreedMemory();
+  }
+
+  limits::ConnectionTable table;
+  std::map<limits::ConnectionId, std::weak_ptr<Evictable>> sessions;
+  limits::TrimPolicy trim;
+};
+
 // What every connection needs from the server; outlives the connections.
 struct ServerContext {
   const AdminServerConfig& config;
@@ -113,19 +141,28 @@ HttpRequest ToRequest(http::request<http::string_body>& msg, ParsedTarget target
 // One accepted connection. Lives as long as one of its async operations (or
 // its handler-deadline timer) holds it.
 template <class Stream>
-class Session : public std::enable_shared_from_this<Session<Stream>> {
+class Session : public Evictable, public std::enable_shared_from_this<Session<Stream>> {
  public:
   static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
-  Session(const ServerContext& ctx, Stream stream)
-      : ctx_(ctx), stream_(std::move(stream)), reply_timer_(stream_.get_executor()) {}
+  Session(const ServerContext& ctx, Stream stream, std::shared_ptr<Limiter> limiter,
+          limits::ConnectionId id)
+      : ctx_(ctx),
+        stream_(std::move(stream)),
+        reply_timer_(stream_.get_executor()),
+        limiter_(std::move(limiter)),
+        id_(id),
+        first_deadline_(std::chrono::steady_clock::now() +
+                        ToChrono(ctx_.config.limits.handshake_timeout)) {}
+  ~Session() override { limiter_->Release(id_); }
 
   void Start() {
     if constexpr (kTls) {
-      Lowest().expires_after(ToChrono(ctx_.config.request_timeout));
+      Lowest().expires_at(first_deadline_);
       stream_.async_handshake(
           ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
             if (ec) {
+              self->CountTimeout(ec);
               self->ctx_.Log(LogLevel::kDebug, "TLS handshake failed: " + ec.message());
               return;
             }
@@ -136,20 +173,42 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
   }
 
+  // Closes the connection at once: the limits gave its place to a newer one.
+  void Evict() override {
+    beast::error_code ignored;
+    Lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    Lowest().socket().close(ignored);
+  }
+
  private:
   beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
+
+  // Counts a connection the deadline closed, if it is still ours to count.
+  void CountTimeout(beast::error_code ec) {
+    if (ec != beast::error::timeout || !limiter_->table.IsOpen(id_)) return;
+    limiter_->table.CountEnd(requests_ == 0 ? limits::ConnectionEnd::kHandshakeTimeout
+                                            : limits::ConnectionEnd::kIdleTimeout);
+  }
 
   void ReadRequest() {
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(ctx_.config.max_header_bytes));
     parser_->body_limit(ctx_.config.max_body_bytes);
-    Lowest().expires_after(ToChrono(ctx_.config.request_timeout));
+    if (requests_ == 0) {
+      Lowest().expires_at(first_deadline_);
+    } else {
+      const Duration idle = ctx_.config.limits.idle_timeout;
+      Lowest().expires_after(
+          ToChrono(idle > Duration::Zero() ? idle : ctx_.config.request_timeout));
+    }
     http::async_read(
         stream_, buffer_, *parser_,
         [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
+    CountTimeout(ec);
+    if (!ec) ++requests_;
     if (ec == http::error::end_of_stream || ec == http::error::partial_message) return;
     if (ec == http::error::body_limit) {
       return Write(HttpResponse::JsonError(413, "request body too large"), /*close=*/true);
@@ -169,11 +228,18 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     Lowest().expires_never();
     http::request<http::string_body>& msg = parser_->get();
     keep_alive_ = msg.keep_alive();
+    if (msg.count(http::field::authorization) > 1) {
+      return Write(HttpResponse::JsonError(400, "more than one Authorization header"),
+                   /*close=*/true);
+    }
     Result<ParsedTarget> target = ParseTarget(std::string_view(msg.target()));
     if (!target.has_value()) {
       return Write(HttpResponse::JsonError(400, target.error().message()), /*close=*/false);
     }
     HttpRequest request = ToRequest(msg, std::move(target).value());
+    if (BearerTokenMatches(request.Header("authorization"), ctx_.config.bearer_token)) {
+      limiter_->table.Authenticate(id_);
+    }
     const RouteMatch match = ctx_.router.Find(request.method, request.path);
     if (match.route == nullptr && match.allow.empty()) {
       return Write(HttpResponse::JsonError(404, "no route for " + request.path), false);
@@ -190,6 +256,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       response.headers["WWW-Authenticate"] = "Bearer";
       return Write(std::move(response), /*close=*/false);
     }
+    limiter_->table.SetBusy(id_, true);  // not evicted while its answer is on the way
     RunHandler(match.route->handler, std::move(request));
   }
 
@@ -237,6 +304,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     Lowest().expires_after(ToChrono(ctx_.config.request_timeout));
     http::async_write(stream_, *msg,
                       [self = this->shared_from_this(), msg](beast::error_code ec, size_t) {
+                        self->limiter_->table.SetBusy(self->id_, false);
                         if (ec) return;
                         if (msg->keep_alive()) return self->ReadRequest();
                         self->Close();
@@ -272,6 +340,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   uint64_t seq_ = 0;           // requests handed to handlers so far
   uint64_t awaiting_seq_ = 0;  // the request whose reply is awaited; 0 for none
   std::array<char, 4096> drain_buffer_;
+  const std::shared_ptr<Limiter> limiter_;
+  const limits::ConnectionId id_;
+  const std::chrono::steady_clock::time_point first_deadline_;  // handshake + first request
+  uint64_t requests_ = 0;                                       // whole requests read
 };
 
 Status LoadServerTls(const TlsConfig& tls, ssl::context& ctx) {
@@ -287,6 +359,8 @@ Status LoadServerTls(const TlsConfig& tls, ssl::context& ctx) {
     if (ec) return Status::InvalidArgument("TLS CA " + tls.ca_file + ": " + ec.message());
     ctx.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
   }
+  // Idle connections give their TLS read and write buffers back.
+  SSL_CTX_set_mode(ctx.native_handle(), SSL_MODE_RELEASE_BUFFERS);
   return Status::Ok();
 }
 
@@ -306,7 +380,9 @@ class AdminServer::Impl {
   Status Start() {
     BATON_CHECK(!started_) << "AdminServer started twice";
     started_ = true;
+    if (Status s = config_.limits.Validate(); !s.ok()) return s.WithContext("admin limits");
     auto running = std::make_unique<Running>();
+    running->limiter = std::make_shared<Limiter>(config_.limits, config_.observer);
     if (!config_.tls.cert_file.empty()) {
       BATON_RETURN_IF_ERROR(LoadServerTls(config_.tls, running->ssl_ctx));
     }
@@ -364,6 +440,8 @@ class AdminServer::Impl {
     asio::steady_timer retry_timer{ioc};
     std::shared_ptr<ReplyGate> gate;
     std::optional<ServerContext> ctx;
+    std::shared_ptr<Limiter> limiter;
+    limits::DescriptorReserve reserve;
     std::thread thread;
   };
 
@@ -372,6 +450,10 @@ class AdminServer::Impl {
     r.acceptor.async_accept([this, &r](beast::error_code ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted) return;
       if (ec) {
+        if (limits::IsDescriptorExhaustion(ec.value())) {
+          r.reserve.ShedOne(r.acceptor.native_handle());
+          r.limiter->table.CountEnd(limits::ConnectionEnd::kRefusedNoDescriptors);
+        }
         r.ctx->Log(LogLevel::kWarn, "accept failed: " + ec.message());
         r.retry_timer.expires_after(kAcceptRetry);
         r.retry_timer.async_wait([this](beast::error_code wait_ec) {
@@ -379,17 +461,39 @@ class AdminServer::Impl {
         });
         return;
       }
+      const limits::Admission a = r.limiter->table.Admit();
+      if (a.evict.has_value()) {
+        auto it = r.limiter->sessions.find(*a.evict);
+        if (it != r.limiter->sessions.end()) {
+          if (auto old = it->second.lock()) old->Evict();
+          r.limiter->sessions.erase(it);
+        }
+      }
+      if (!a.accepted) {
+        r.ctx->Log(LogLevel::kDebug,
+                   "refused a connection: " + std::to_string(r.limiter->table.open()) + " open");
+        Accept();
+        return;  // `socket` closes here
+      }
       beast::error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
       if (config_.tls.cert_file.empty()) {
-        std::make_shared<Session<PlainStream>>(*r.ctx, PlainStream(std::move(socket)))->Start();
+        Serve(std::make_shared<Session<PlainStream>>(*r.ctx, PlainStream(std::move(socket)),
+                                                     r.limiter, a.id),
+              a.id);
       } else {
-        std::make_shared<Session<TlsStream>>(*r.ctx,
-                                             TlsStream(PlainStream(std::move(socket)), r.ssl_ctx))
-            ->Start();
+        Serve(std::make_shared<Session<TlsStream>>(
+                  *r.ctx, TlsStream(PlainStream(std::move(socket)), r.ssl_ctx), r.limiter, a.id),
+              a.id);
       }
       Accept();
     });
+  }
+
+  template <class S>
+  void Serve(std::shared_ptr<S> session, limits::ConnectionId id) {
+    running_->limiter->sessions[id] = session;
+    session->Start();
   }
 
   const AdminServerConfig config_;

@@ -16,7 +16,19 @@
 //   - a bad or missing bearer token on a mutating route: 401 with a JSON
 //     error body and WWW-Authenticate (the handler never runs);
 //   - no reply within handler_timeout: 503; a Responder dropped without a
-//     reply: 500. A reply that comes later is discarded.
+//     reply: 500. A reply that comes later is discarded;
+//   - two or more Authorization headers: 400 (the handler never runs).
+//
+// Limits (limits::ConnectionTable): at most limits.max_connections open
+// connections. A connection is unauthenticated until its TLS handshake is
+// done and one of its requests carried the right bearer token; at most
+// limits.max_unauthenticated of those, a newer one evicting the oldest. The
+// TLS handshake and first request must arrive within
+// limits.handshake_timeout, each later request within limits.idle_timeout
+// of the previous response (request_timeout when that is 0). accept() out
+// of descriptors sheds the pending connection with a reserve descriptor and
+// retries after a pause, serving the open connections meanwhile. Freed
+// memory goes back to the system after a burst of connections closed.
 //
 // Thread-safety: Handle() and Start() from one thread before serving; Stop()
 // and the destructor from any thread except the network thread and a handler
@@ -35,6 +47,8 @@
 #include "core/logger.h"
 #include "core/status.h"
 #include "core/time.h"
+#include "limits/listener_limits.h"
+#include "limits/listener_observer.h"
 
 namespace baton::admin {
 
@@ -57,6 +71,11 @@ struct AdminServerConfig {
   std::string bearer_token{};
   // TLS when tls.cert_file is set; plaintext otherwise.
   TlsConfig tls{};
+  // Connection caps and timeouts (see the file comment). Must Validate().
+  limits::ListenerLimits limits{};
+  // Counts refused, evicted and timed-out connections; may be null; must
+  // outlive the server; called on the network thread.
+  limits::ListenerObserver* observer = nullptr;
 };
 
 // Runs `work` wherever the caller wants handlers to run. It must run `work`

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <deque>
 #include <future>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -63,6 +64,25 @@ class LoopThread {
   std::thread thread_;
 };
 
+class CountingObserver final : public limits::ListenerObserver {
+ public:
+  void OnConnectionEnd(limits::ConnectionEnd end) override {
+    std::lock_guard lock(mu_);
+    ++ends_[end];
+  }
+  void OnOpen(size_t open, size_t) override { open_ = open; }
+  int Count(limits::ConnectionEnd end) {
+    std::lock_guard lock(mu_);
+    return ends_[end];
+  }
+  size_t open() const { return open_; }
+
+ private:
+  std::mutex mu_;
+  std::map<limits::ConnectionEnd, int> ends_;
+  std::atomic<size_t> open_{0};
+};
+
 class AdminServerTest : public ::testing::Test {
  protected:
   void Start(AdminServerConfig config = {}, Dispatcher dispatch = nullptr) {
@@ -90,6 +110,7 @@ class AdminServerTest : public ::testing::Test {
   std::string Endpoint() const { return "127.0.0.1:" + std::to_string(server_->port()); }
 
   NullLogger logger_;
+  CountingObserver observer_;  // outlives the server
   std::unique_ptr<AdminServer> server_;
   HttpClient client_{HttpClientOptions{.timeout = kWait}};
   std::atomic<int> echo_calls_{0};
@@ -207,7 +228,8 @@ TEST_F(AdminServerTest, OversizedHeadersGet431AndTheConnectionCloses) {
 }
 
 TEST_F(AdminServerTest, GarbageTruncatedAndStalledClientsAreDroppedWhileOthersAreServed) {
-  Start({.request_timeout = Duration::Millis(300)});
+  Start({.request_timeout = Duration::Millis(300),
+         .limits = {.handshake_timeout = Duration::Millis(300)}});
   RawConnection garbage(server_->port());
   RawConnection truncated(server_->port());
   RawConnection stalled(server_->port());
@@ -336,6 +358,85 @@ TEST_F(AdminServerTest, StartFailsCleanlyOnAPortInUseOrABadAddress) {
 
   AdminServer bad({.bind_address = "not-an-ip"}, logger_);
   EXPECT_TRUE(bad.Start().IsInvalidArgument());
+}
+
+const char kAuthorizedPut[] =
+    "PUT /v1/kv/k HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer s3cret\r\n"
+    "Content-Length: 1\r\n\r\nv";
+
+TEST_F(AdminServerTest, TwoAuthorizationHeadersAreRefusedWith400) {
+  Start({.bearer_token = "s3cret"});
+  RawConnection conn(server_->port());
+  ASSERT_TRUE(
+      conn.Send("PUT /v1/kv/k HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer wrong\r\n"
+                "Authorization: Bearer s3cret\r\nContent-Length: 1\r\n\r\nv"));
+  const std::string response = conn.ReadResponse(kWait);
+  EXPECT_TRUE(response.starts_with("HTTP/1.1 400 ")) << response;
+  EXPECT_NE(response.find("more than one Authorization header"), std::string::npos);
+  EXPECT_EQ(kv_calls_, 0);
+}
+
+TEST_F(AdminServerTest, AFloodOfIdleConnectionsCannotLockOutAClientWithTheToken) {
+  CountingObserver& observer = observer_;
+  Start({.bearer_token = "s3cret",
+         .limits = {.max_connections = 20, .max_unauthenticated = 8},
+         .observer = &observer});
+  std::vector<std::unique_ptr<RawConnection>> flood;
+  for (int i = 0; i < 60; ++i) {
+    flood.push_back(std::make_unique<RawConnection>(server_->port()));
+    ASSERT_TRUE(flood.back()->connected());
+  }
+  HttpClient client({.timeout = kWait, .token = "s3cret"});
+  for (int i = 0; i < 5; ++i) {
+    Result<HttpResponse> put = client.Put(Endpoint(), "/v1/kv/k", "v");
+    ASSERT_TRUE(put.has_value()) << put.error().ToString();
+    EXPECT_EQ(put->status, 200);
+  }
+  EXPECT_LE(observer.open(), 20u);
+  EXPECT_GE(observer.Count(limits::ConnectionEnd::kEvictedUnauthenticated), 52);
+  // The evicted ones were really closed.
+  std::string received;
+  EXPECT_TRUE(flood.front()->WaitClosed(kWait, &received));
+}
+
+TEST_F(AdminServerTest, BeyondTheCapWithEveryConnectionAuthenticatedNewOnesAreRefused) {
+  CountingObserver& observer = observer_;
+  Start({.bearer_token = "s3cret",
+         .limits = {.max_connections = 2, .max_unauthenticated = 2},
+         .observer = &observer});
+  RawConnection a(server_->port());
+  RawConnection b(server_->port());
+  for (RawConnection* conn : {&a, &b}) {
+    ASSERT_TRUE(conn->Send(kAuthorizedPut));
+    EXPECT_TRUE(conn->ReadResponse(kWait).starts_with("HTTP/1.1 200 "));
+  }
+  RawConnection refused(server_->port());
+  std::string received;
+  EXPECT_TRUE(refused.WaitClosed(kWait, &received));
+  EXPECT_EQ(received, "");
+  EXPECT_EQ(observer.Count(limits::ConnectionEnd::kRefusedFull), 1);
+  ASSERT_TRUE(a.Send(kAuthorizedPut));  // the authenticated ones still work
+  EXPECT_TRUE(a.ReadResponse(kWait).starts_with("HTTP/1.1 200 "));
+}
+
+TEST_F(AdminServerTest, SilentAndIdleConnectionsAreClosedByTheirTimeoutsAndCounted) {
+  CountingObserver& observer = observer_;
+  Start({.limits = {.handshake_timeout = Duration::Millis(200),
+                    .idle_timeout = Duration::Millis(300)},
+         .observer = &observer});
+  RawConnection silent(server_->port());
+  RawConnection idle(server_->port());
+  ASSERT_TRUE(idle.Send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n"));
+  EXPECT_TRUE(idle.ReadResponse(kWait).ends_with("hello"));
+  std::string received;
+  EXPECT_TRUE(silent.WaitClosed(kWait, &received));
+  EXPECT_TRUE(idle.WaitClosed(kWait, &received));
+  for (int i = 0; i < 100 && observer.open() != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(observer.open(), 0u);
+  EXPECT_EQ(observer.Count(limits::ConnectionEnd::kHandshakeTimeout), 1);
+  EXPECT_EQ(observer.Count(limits::ConnectionEnd::kIdleTimeout), 1);
 }
 
 }  // namespace

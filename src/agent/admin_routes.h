@@ -48,6 +48,8 @@ struct AdminContext {
   admin::MetricsRegistry& metrics;
   const HealthService* health = nullptr;       // nullptr: no health section of its own
   const PeerHeartbeats* heartbeats = nullptr;  // nullptr: no detection section
+  // The shortest ttl POST /v1/lease grants: the election timeout (lease_ttl.h).
+  Duration min_lease_ttl = Duration::Zero();
 };
 
 void InstallAdminRoutes(admin::AdminServer& server, const AdminContext& context);

@@ -6,6 +6,7 @@
 #include "agent/admin_routes.h"
 #include "agent/failover_service_setup.h"
 #include "agent/group_routes.h"
+#include "limits/descriptor_budget.h"
 
 namespace baton::agent {
 
@@ -20,16 +21,83 @@ Result<std::string> ReadTokenFile(const std::string& path) {
   return token;
 }
 
+namespace {
+
+// The configured limits and the groups' proxy settings.
+struct Limits {
+  config::LimitsConfig listeners;
+  std::vector<route::ProxyConfig> proxies;
+};
+
+// The groups' `proxy:` settings, parsed (errors name the group).
+Result<std::vector<route::ProxyConfig>> ProxyConfigs(const config::AgentConfig& config) {
+  std::vector<route::ProxyConfig> proxies;
+  for (const config::GroupSpec& spec : config.groups) {
+    if (spec.proxy.empty()) continue;
+    Result<route::ProxyConfig> proxy = route::ParseProxySettings(spec.proxy);
+    if (!proxy) {
+      return Status::InvalidArgument("group " + spec.group.name + ": " + proxy.error().ToString());
+    }
+    proxy->group = spec.group.name;
+    proxies.push_back(std::move(*proxy));
+  }
+  return proxies;
+}
+
+// The configured limits, lowered so that the listeners (and the proxies,
+// at two descriptors per client connection, four with splice) together
+// leave `reserved_descriptors` of RLIMIT_NOFILE (raised to its hard limit)
+// to the log, snapshots, peer dials, probes and adapters.
+Result<Limits> FitLimits(const config::AgentConfig& config, Logger& logger) {
+  Limits fitted{config.limits, {}};
+  BATON_ASSIGN_OR_RETURN(fitted.proxies, ProxyConfigs(config));
+  config::LimitsConfig& limits = fitted.listeners;
+  const size_t descriptors = limits::RaiseDescriptorLimit();
+  std::vector<limits::ListenerBudget> budget = {{"limits.admin", &limits.admin, 1},
+                                                {"limits.peer", &limits.peer, 1}};
+  if (config.sentinel) budget.push_back({"limits.sentinel", &limits.sentinel, 1});
+  std::vector<limits::ListenerLimits> proxy_limits(fitted.proxies.size());
+  for (size_t i = 0; i < fitted.proxies.size(); ++i) {
+    proxy_limits[i].max_connections = fitted.proxies[i].max_connections;
+    proxy_limits[i].max_unauthenticated = 1;
+    budget.push_back({"group " + fitted.proxies[i].group + " proxy", &proxy_limits[i],
+                      fitted.proxies[i].splice ? 4u : 2u});
+  }
+  for (const std::string& change :
+       limits::FitToDescriptors(descriptors, limits.reserved_descriptors, budget)) {
+    logger.Log(LogLevel::kWarn, "RLIMIT_NOFILE is " + std::to_string(descriptors) + ": " + change +
+                                    " to keep " + std::to_string(limits.reserved_descriptors) +
+                                    " descriptors free");
+  }
+  for (size_t i = 0; i < fitted.proxies.size(); ++i) {
+    fitted.proxies[i].max_connections = proxy_limits[i].max_connections;
+  }
+  // The peer cap never goes below what the cluster needs.
+  limits.peer.max_connections = std::max(limits.peer.max_connections, config.peers.size());
+  limits.peer.max_unauthenticated =
+      std::min(limits.peer.max_unauthenticated, limits.peer.max_connections);
+  return fitted;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Agent>> Agent::Create(net::EventLoop& loop, Logger& logger,
                                              const config::AgentConfig& config,
                                              AgentOptions options) {
   std::unique_ptr<Agent> agent(new Agent());
+  BATON_ASSIGN_OR_RETURN(Limits fitted, FitLimits(config, logger));
+  const config::LimitsConfig& limits = fitted.listeners;
+  agent->admin_listener_ = std::make_unique<ListenerMetrics>(agent->metrics_, "admin");
+  agent->peer_listener_ = std::make_unique<ListenerMetrics>(agent->metrics_, "peer");
+  agent->sentinel_listener_ = std::make_unique<ListenerMetrics>(agent->metrics_, "sentinel");
 
   admin::AdminServerConfig admin_config;
   admin_config.bind_address = config.listen.admin.host;
   admin_config.port = config.listen.admin.port;
   // Watches long-poll for up to a minute.
   admin_config.handler_timeout = Duration::Seconds(75);
+  admin_config.limits = limits.admin;
+  admin_config.observer = agent->admin_listener_.get();
   if (!config.admin.token_file.empty()) {
     BATON_ASSIGN_OR_RETURN(admin_config.bearer_token, ReadTokenFile(config.admin.token_file));
   }
@@ -52,6 +120,10 @@ Result<std::unique_ptr<Agent>> Agent::Create(net::EventLoop& loop, Logger& logge
   raft.heartbeat_ticks = static_cast<int>(config.timing.heartbeat_ticks());
   raft.tls = {config.tls.ca, config.tls.cert, config.tls.key};
   raft.plaintext = config.tls.insecure_plaintext;
+  raft.peer_max_connections = limits.peer.max_connections;
+  raft.peer_max_unauthenticated = limits.peer.max_unauthenticated;
+  raft.peer_handshake_timeout = limits.peer.handshake_timeout;
+  raft.peer_observer = agent->peer_listener_.get();
   raft.on_fatal = std::move(options.on_fatal);
   BATON_ASSIGN_OR_RETURN(agent->raft_,
                          RaftServer::Create(loop, logger, agent->metrics_, std::move(raft)));
@@ -87,20 +159,22 @@ Result<std::unique_ptr<Agent>> Agent::Create(net::EventLoop& loop, Logger& logge
     sentinel::SentinelServerConfig endpoint;
     endpoint.bind_address = config.sentinel->host;
     endpoint.port = config.sentinel->port;
+    endpoint.max_connections = limits.sentinel.max_connections;
+    endpoint.idle_timeout = limits.sentinel.idle_timeout;
+    endpoint.observer = agent->sentinel_listener_.get();
     agent->sentinel_ = std::make_unique<sentinel::SentinelServer>(
         std::move(endpoint), agent->topology(), &agent->metrics_);
     BATON_RETURN_IF_ERROR(agent->sentinel_->Start());
   }
-  BATON_ASSIGN_OR_RETURN(agent->proxies_,
-                         route::GroupProxies::Start(
-                             config.groups, *agent->routed_topology_, agent->metrics_, logger, loop,
-                             [failover = agent->failover_.get(), &loop](const std::string& group,
-                                                                        failover::Epoch epoch) {
-                               // Recorded by the coordinator, which runs on the store leader only.
-                               GroupDriver* driver = failover ? failover->group(group) : nullptr;
-                               if (driver)
-                                 (void)driver->Request(failover::Routed{epoch}, loop.Now());
-                             }));
+  BATON_ASSIGN_OR_RETURN(
+      agent->proxies_, route::GroupProxies::Start(
+                           fitted.proxies, *agent->routed_topology_, agent->metrics_, logger, loop,
+                           [failover = agent->failover_.get(), &loop](const std::string& group,
+                                                                      failover::Epoch epoch) {
+                             // Recorded by the coordinator, which runs on the store leader only.
+                             GroupDriver* driver = failover ? failover->group(group) : nullptr;
+                             if (driver) (void)driver->Request(failover::Routed{epoch}, loop.Now());
+                           }));
   Duration stale_after = Duration::Seconds(1);  // no groups: nothing to name anyway
   for (const config::GroupSpec& spec : config.groups) {
     stale_after = std::min(stale_after, spec.group.drift_margin);
@@ -119,7 +193,8 @@ Result<std::unique_ptr<Agent>> Agent::Create(net::EventLoop& loop, Logger& logge
                              *agent->store_,
                              agent->metrics_,
                              agent->health_.get(),
-                             agent->heartbeats_.get()};
+                             agent->heartbeats_.get(),
+                             config.timing.election_timeout};
   InstallAdminRoutes(*agent->admin_, context);
   InstallGroupRoutes(*agent->admin_, context, agent->failover_.get());
   BATON_RETURN_IF_ERROR(agent->admin_->Start());

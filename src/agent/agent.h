@@ -20,6 +20,7 @@
 #include "agent/failover_service.h"
 #include "agent/failover_service_writer.h"
 #include "agent/health_service.h"
+#include "agent/listener_metrics.h"
 #include "agent/peer_heartbeats.h"
 #include "agent/raft_server.h"
 #include "agent/store_service.h"
@@ -73,6 +74,10 @@ class Agent {
   void SetNaming(bool named, Logger& logger);
 
   admin::MetricsRegistry metrics_;
+  // Declared after metrics_ and before every listener, which they outlive.
+  std::unique_ptr<ListenerMetrics> admin_listener_;
+  std::unique_ptr<ListenerMetrics> peer_listener_;
+  std::unique_ptr<ListenerMetrics> sentinel_listener_;
   std::unique_ptr<RaftServer> raft_;
   std::unique_ptr<StoreService> store_;
   std::unique_ptr<PeerHeartbeats> heartbeats_;

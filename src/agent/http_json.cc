@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agent/write_outcome.h"
+
 namespace baton::agent {
 namespace {
 
@@ -59,6 +61,19 @@ std::string MemberJson(const MemberInfo& member) {
                {"admin", member.admin_address}});
 }
 
+admin::HttpResponse StatusResponse(const Status& status) {
+  if (IsOutcomeUnknown(status) || status.IsTimeout()) {
+    // The write may or may not have been applied: read back before retrying.
+    return admin::HttpResponse::Json(
+        504, Dump({{"error", status.message()},
+                   {"code", status.IsTimeout() ? "Timeout" : "OutcomeUnknown"},
+                   {"outcome", "unknown"}}));
+  }
+  return admin::HttpResponse::Json(
+      HttpStatusFor(status.code()),
+      Dump({{"error", status.message()}, {"code", std::string(StatusCodeName(status.code()))}}));
+}
+
 admin::HttpResponse ErrorResponse(const Status& status, const RaftServer& raft) {
   if (IsNotLeader(status)) {
     json body = {{"error", "not leader"}};
@@ -69,9 +84,7 @@ admin::HttpResponse ErrorResponse(const Status& status, const RaftServer& raft) 
     }
     return admin::HttpResponse::Json(421, Dump(body));
   }
-  return admin::HttpResponse::Json(
-      HttpStatusFor(status.code()),
-      Dump({{"error", status.message()}, {"code", std::string(StatusCodeName(status.code()))}}));
+  return StatusResponse(status);
 }
 
 }  // namespace baton::agent

@@ -31,7 +31,13 @@ std::string EventJson(const store::Event& event);
 std::string MemberJson(const MemberInfo& member);
 
 // The response for a failed operation: 421 with the leader for
-// IsNotLeader, otherwise a status code by StatusCode and {"error":...}.
+// IsNotLeader, otherwise StatusResponse.
 admin::HttpResponse ErrorResponse(const Status& status, const RaftServer& raft);
+
+// {"error":...,"code":...} with a status by StatusCode: 503 for Unavailable
+// (no leader: nothing was proposed, safe to retry), and 504 with
+// "outcome":"unknown" for a Timeout or an OutcomeUnknownError (the write
+// may yet apply: read back before retrying).
+admin::HttpResponse StatusResponse(const Status& status);
 
 }  // namespace baton::agent

@@ -6,6 +6,7 @@
 
 #include "agent/admin_routes.h"
 #include "agent/http_json.h"
+#include "agent/lease_ttl.h"
 
 namespace baton::agent {
 namespace {
@@ -40,22 +41,6 @@ std::string KvArray(const std::vector<store::KeyValue>& kvs) {
 std::string DeleteJson(const store::DeleteResponse& r) {
   return R"({"revision":)" + std::to_string(r.revision) + R"(,"deleted":)" +
          std::to_string(r.deleted.size()) + "}";
-}
-
-// {"ttl":"10s"}, {"ttl":10} (seconds) or {"ttl_ms":10000}.
-Result<Duration> ParseTtl(const std::string& body) {
-  json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_object()) {
-    auto ttl = j.find("ttl");
-    auto ttl_ms = j.find("ttl_ms");
-    Duration d;
-    if (ttl != j.end() && ttl->is_string() && ParseDuration(ttl->get<std::string>(), &d)) return d;
-    if (ttl != j.end() && ttl->is_number_unsigned()) return Duration::Seconds(ttl->get<int64_t>());
-    if (ttl_ms != j.end() && ttl_ms->is_number_unsigned()) {
-      return Duration::Millis(ttl_ms->get<int64_t>());
-    }
-  }
-  return Status::InvalidArgument(R"(body must be {"ttl":"10s"}, {"ttl":10} or {"ttl_ms":10000})");
 }
 
 std::string LeaseJson(store::LeaseId id, Duration ttl) {
@@ -120,7 +105,7 @@ void InstallKv(admin::AdminServer& server, const AdminContext& c) {
 void InstallLease(admin::AdminServer& server, const AdminContext& c) {
   server.Handle(HttpMethod::kPost, "/v1/lease",
                 [c](HttpRequest request, Responder reply) {
-                  Result<Duration> ttl = ParseTtl(request.body);
+                  Result<Duration> ttl = ParseLeaseTtl(request.body, c.min_lease_ttl);
                   if (!ttl.has_value()) return reply(ErrorResponse(ttl.error(), c.raft));
                   c.store.LeaseGrant(*ttl, [c, reply](Result<store::LeaseGrantResponse> r) {
                     if (!r.has_value()) return reply(ErrorResponse(r.error(), c.raft));

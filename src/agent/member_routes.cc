@@ -4,6 +4,7 @@
 
 #include "agent/admin_routes.h"
 #include "agent/http_json.h"
+#include "agent/member_check.h"
 
 namespace baton::agent {
 namespace {
@@ -32,6 +33,9 @@ void InstallMemberRoutes(admin::AdminServer& server, const AdminContext& c) {
                   Result<MemberInfo> member = DecodeMemberInfo(request.body);
                   if (!member.has_value()) {
                     return reply(HttpResponse::JsonError(400, member.error().message()));
+                  }
+                  if (Status s = CheckNewMember(*member); !s.ok()) {
+                    return reply(HttpResponse::JsonError(400, s.message()));
                   }
                   c.raft.AddMember(*member, [c, member = *member, reply](Status s) {
                     if (!s.ok()) return reply(ErrorResponse(s, c.raft));

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "agent/wire.h"
+#include "agent/write_outcome.h"
 #include "core/check.h"
 #include "raft/codec.h"
 
@@ -104,7 +105,7 @@ RaftServer::~RaftServer() {
   tick_timer_.Cancel();
   maintain_timer_.Cancel();
   transport_.reset();
-  FailPendingWrites(Status::Aborted("agent stopping"));
+  FailPendingWrites(OutcomeUnknownError("agent stopping"));
   auto reads = std::move(reads_);
   for (auto& [id, read] : reads) read.done(Status::Aborted("agent stopping"));
   auto confs = std::move(confs_);
@@ -169,6 +170,10 @@ Status RaftServer::Open() {
   transport.tls = options_.tls;
   transport.plaintext = options_.plaintext;
   transport.seed = rng_.Next();
+  transport.max_inbound_connections = options_.peer_max_connections;
+  transport.max_unauthenticated = options_.peer_max_unauthenticated;
+  transport.handshake_timeout = options_.peer_handshake_timeout;
+  transport.listener_observer = options_.peer_observer;
   std::vector<net::PeerAddress> peers;
   for (const auto& [id, member] : members_) {
     if (id != options_.self.id) peers.push_back({id, member.name, member.peer_address});
@@ -417,7 +422,9 @@ void RaftServer::OnSoftState(const raft::SoftState& soft) {
   }
   soft_ = soft;
   metrics_->is_leader.Set(leading_now ? 1 : 0);
-  if (was_leading && !leading_now) FailPendingWrites(Status::Unavailable("leadership lost"));
+  if (was_leading && !leading_now) {
+    FailPendingWrites(OutcomeUnknownError("leadership lost after the write was proposed"));
+  }
   if (was_leading != leading_now && observer_.on_leadership) observer_.on_leadership(leading_now);
 }
 

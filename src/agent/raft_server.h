@@ -74,6 +74,12 @@ struct RaftServerOptions {
   int heartbeat_ticks = 5;
   net::CertFiles tls;
   bool plaintext = false;
+  // The peer listener's limits (net/peer_transport.h); the observer counts
+  // what they did and may be null.
+  size_t peer_max_connections = 64;
+  size_t peer_max_unauthenticated = 16;
+  Duration peer_handshake_timeout = Duration::Seconds(5);
+  limits::ListenerObserver* peer_observer = nullptr;
   // Applied entries between snapshots. Smaller = shorter restarts and log,
   // more snapshot writes.
   uint64_t snapshot_every_entries = 10000;

@@ -73,8 +73,33 @@ std::optional<Violation> CheckPeers(const AgentConfig& c) {
   return Violation{"node.id", std::to_string(c.node.id) + " is not the id of any entry in peers"};
 }
 
+// Bounds that keep tick counts and timers sane: an election timeout of
+// centuries would leave a dead leader in office forever.
+constexpr Duration kMinTick = Duration::Millis(1);
+constexpr Duration kMaxTick = Duration::Seconds(1);
+constexpr Duration kMaxElectionTimeout = Duration::Seconds(60);
+
+// A group's lease is kept alive by committed store writes, which stop during
+// a store election: a lease_ttl at or below the election timeout (let alone
+// the heartbeat) expires in every leader change.
+std::optional<Violation> CheckLeaseAgainstTiming(const std::vector<GroupSpec>& groups,
+                                                 const TimingConfig& t) {
+  for (size_t i = 0; i < groups.size(); ++i) {
+    const Duration ttl = groups[i].group.lease_ttl;
+    if (ttl <= t.election_timeout) {
+      return Violation{"groups[" + std::to_string(i) + "].lease_ttl",
+                       "must be longer than timing.election_timeout (" +
+                           t.election_timeout.ToString() + "), got " + ttl.ToString()};
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<Violation> CheckTiming(const TimingConfig& t) {
   if (t.tick <= Duration::Zero()) return Violation{"timing.tick", "must be positive"};
+  if (t.tick < kMinTick || t.tick > kMaxTick) {
+    return Violation{"timing.tick", "must be 1ms to 1s, got " + t.tick.ToString()};
+  }
   const std::string tick = " of timing.tick (" + t.tick.ToString() + ")";
   if (t.heartbeat <= Duration::Zero()) return Violation{"timing.heartbeat", "must be positive"};
   if (t.heartbeat.nanos() % t.tick.nanos() != 0) {
@@ -88,6 +113,11 @@ std::optional<Violation> CheckTiming(const TimingConfig& t) {
   if (t.election_timeout < t.heartbeat * 3) {
     return Violation{"timing.election_timeout", "must be at least 3 * timing.heartbeat (" +
                                                     (t.heartbeat * 3).ToString() + "), got " +
+                                                    t.election_timeout.ToString()};
+  }
+  if (t.election_timeout > kMaxElectionTimeout) {
+    return Violation{"timing.election_timeout", "must be at most " +
+                                                    kMaxElectionTimeout.ToString() + ", got " +
                                                     t.election_timeout.ToString()};
   }
   if (t.clock_drift_margin < Duration::Zero()) {
@@ -180,7 +210,9 @@ std::optional<Violation> AgentConfig::Check() const {
     return Violation{"sentinel.listen",
                      sentinel->ToString() + " is already listen.peer or listen.admin"};
   }
+  if (auto v = CheckLimits(limits, peers.size())) return v;
   if (auto v = CheckGroups(groups, peers)) return v;
+  if (auto v = CheckLeaseAgainstTiming(groups, timing)) return v;
   return CheckFailoverReach(*this);
 }
 

@@ -12,6 +12,7 @@
 
 #include "config/group_spec.h"
 #include "config/host_port.h"
+#include "config/limits_section.h"
 #include "config/violation.h"
 #include "core/logger.h"
 #include "core/status.h"
@@ -153,6 +154,8 @@ struct AgentConfig {
   // `sentinel.listen`: where a Redis-Sentinel-compatible endpoint answers
   // clients' master lookups. nullopt: none.
   std::optional<HostPort> sentinel;
+  // `limits`: caps and timeouts of the listeners (limits_section.h).
+  LimitsConfig limits;
 
   // The first broken cross-field rule (docs/configuration.md, "Validation"),
   // or nullopt when the config is consistent.

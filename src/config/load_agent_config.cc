@@ -72,6 +72,7 @@ void BindAgentConfig(MapReader& root, AgentConfig* c) {
                [c](MapReader& m) { BindDetection(m, &c->detection); });
   root.Section("sentinel", Presence::kOptional,
                [c](MapReader& m) { m.Required("listen", &c->sentinel.emplace()); });
+  root.Section("limits", Presence::kOptional, [c](MapReader& m) { BindLimits(m, &c->limits); });
   root.Sequence("groups", Presence::kOptional,
                 [c](MapReader& m) { BindGroup(m, &c->groups.emplace_back()); });
 }

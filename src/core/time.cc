@@ -20,36 +20,43 @@ std::string Duration::ToString() const {
   return buf;
 }
 
+bool DurationFromCount(uint64_t count, int64_t unit_nanos, Duration* out) {
+  if (unit_nanos <= 0) return false;
+  if (count > static_cast<uint64_t>(INT64_MAX / unit_nanos)) return false;
+  *out = Duration::Nanos(static_cast<int64_t>(count) * unit_nanos);
+  return true;
+}
+
 bool ParseDuration(const std::string& text, Duration* out) {
   size_t i = 0;
-  int64_t value = 0;
+  uint64_t value = 0;
   while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
-    if (value > INT64_MAX / 10 - 10) return false;
-    value = value * 10 + (text[i] - '0');
+    if (value > (UINT64_MAX - 9) / 10) return false;
+    value = value * 10 + static_cast<uint64_t>(text[i] - '0');
     ++i;
   }
   if (i == 0) return false;
   const std::string unit = text.substr(i);
-  Duration d;
+  constexpr int64_t kSecond = 1000 * 1000 * 1000;
+  int64_t unit_nanos = 0;
   if (unit == "ns") {
-    d = Duration::Nanos(value);
+    unit_nanos = 1;
   } else if (unit == "us") {
-    d = Duration::Micros(value);
+    unit_nanos = 1000;
   } else if (unit == "ms") {
-    d = Duration::Millis(value);
+    unit_nanos = 1000 * 1000;
   } else if (unit == "s") {
-    d = Duration::Seconds(value);
+    unit_nanos = kSecond;
   } else if (unit == "m") {
-    d = Duration::Seconds(value * 60);
+    unit_nanos = 60 * kSecond;
   } else if (unit == "h") {
-    d = Duration::Seconds(value * 3600);
+    unit_nanos = 3600 * kSecond;
   } else if (unit.empty() && value == 0) {
-    d = Duration::Zero();
+    unit_nanos = 1;
   } else {
     return false;
   }
-  *out = d;
-  return true;
+  return DurationFromCount(value, unit_nanos, out);
 }
 
 }  // namespace baton

@@ -71,7 +71,13 @@ class Instant {
 };
 
 // Parses "500ms", "10s", "2m", "1h", "250us", "0": a non-negative integer
-// and a unit. Returns false (and leaves *out alone) on anything else.
+// and a unit. Returns false (and leaves *out alone) on anything else,
+// including a value that does not fit in a Duration (about 292 years):
+// "18446744074s" is an error, never a wrapped-around 290ms.
 bool ParseDuration(const std::string& text, Duration* out);
+
+// count * unit_nanos as a Duration; false (and *out left alone) when it does
+// not fit. REQUIRES: unit_nanos > 0.
+bool DurationFromCount(uint64_t count, int64_t unit_nanos, Duration* out);
 
 }  // namespace baton

@@ -34,6 +34,29 @@ TEST(ParseDuration, AcceptsEveryUnit) {
   EXPECT_EQ(d, Duration::Zero());
 }
 
+TEST(ParseDuration, RejectsValuesThatDoNotFitInsteadOfWrapping) {
+  Duration d = Duration::Seconds(7);
+  // 18446744074s * 1e9 wraps a 64-bit product to about 290ms.
+  EXPECT_FALSE(ParseDuration("18446744074s", &d));
+  EXPECT_FALSE(ParseDuration("9223372037s", &d));  // just over INT64_MAX ns
+  EXPECT_FALSE(ParseDuration("2562048h", &d));
+  EXPECT_FALSE(ParseDuration("99999999999999999999999ns", &d));
+  EXPECT_EQ(d, Duration::Seconds(7)) << "left alone";
+  ASSERT_TRUE(ParseDuration("9223372036s", &d));  // fits
+  EXPECT_EQ(d, Duration::Seconds(9223372036));
+  ASSERT_TRUE(ParseDuration("9223372036854775807ns", &d));
+  EXPECT_EQ(d, Duration::Max());
+}
+
+TEST(DurationFromCount, ChecksTheProduct) {
+  Duration d;
+  EXPECT_TRUE(DurationFromCount(10, 1000, &d));
+  EXPECT_EQ(d, Duration::Micros(10));
+  EXPECT_FALSE(DurationFromCount(18446744074u, 1000 * 1000 * 1000, &d));
+  EXPECT_FALSE(DurationFromCount(UINT64_MAX, 1, &d));
+  EXPECT_EQ(d, Duration::Micros(10));
+}
+
 TEST(ParseDuration, RejectsMalformedText) {
   Duration d = Duration::Seconds(7);
   EXPECT_FALSE(ParseDuration("", &d));

@@ -14,6 +14,8 @@
 #include "core/check.h"
 #include "core/coding.h"
 #include "core/rng.h"
+#include "limits/connection_table.h"
+#include "limits/descriptor_budget.h"
 #include "net/internal/link.h"
 #include "net/internal/loop_state.h"
 
@@ -84,6 +86,15 @@ std::string EncodeInstant(Instant t) {
   return out;
 }
 
+limits::ListenerLimits InboundLimits(const TransportOptions& o) {
+  limits::ListenerLimits l;
+  l.max_connections = o.max_inbound_connections;
+  l.max_unauthenticated = o.max_unauthenticated;
+  l.handshake_timeout = o.handshake_timeout;
+  l.idle_timeout = o.idle_timeout;
+  return l;
+}
+
 struct PeerState {
   explicit PeerState(asio::io_context& io, PeerAddress a)
       : addr(std::move(a)), wake(io), backoff(io) {}
@@ -107,7 +118,29 @@ struct PeerTransport::Impl {
         options(std::move(o)),
         on_receive(std::move(r)),
         acceptor(io),
-        rng(options.seed) {}
+        rng(options.seed),
+        table(InboundLimits(options), &observer) {
+    observer.forward = options.listener_observer;
+    observer.metrics = &metrics;
+  }
+
+  // Counts into TransportMetrics and forwards to the caller's observer.
+  struct Observer final : limits::ListenerObserver {
+    limits::ListenerObserver* forward = nullptr;
+    TransportMetrics* metrics = nullptr;
+    void OnConnectionEnd(limits::ConnectionEnd end) override {
+      if (end == limits::ConnectionEnd::kRefusedFull ||
+          end == limits::ConnectionEnd::kRefusedNoDescriptors) {
+        ++metrics->connections_refused;
+      } else if (end == limits::ConnectionEnd::kEvictedUnauthenticated) {
+        ++metrics->connections_evicted;
+      }
+      if (forward != nullptr) forward->OnConnectionEnd(end);
+    }
+    void OnOpen(size_t open, size_t unauthenticated) override {
+      if (forward != nullptr) forward->OnOpen(open, unauthenticated);
+    }
+  };
 
   EventLoop& loop;
   asio::io_context& io;
@@ -121,6 +154,10 @@ struct PeerTransport::Impl {
   std::map<NodeId, std::shared_ptr<PeerState>> peers;
   std::set<std::shared_ptr<Link>> links;  // every open link, closed on shutdown
   TransportMetrics metrics;
+  Observer observer;
+  limits::ConnectionTable table;  // accepted links
+  std::map<limits::ConnectionId, std::weak_ptr<Link>> accepted;
+  limits::DescriptorReserve reserve;
   bool closed = false;
 
   void Log(LogLevel level, const std::string& message) {
@@ -347,24 +384,63 @@ struct PeerTransport::Impl {
       if (self->closed) co_return;
       if (ec) {
         self->EndLink(link);
+        if (limits::IsDescriptorExhaustion(ec.value())) {
+          self->reserve.ShedOne(self->acceptor.native_handle());
+          self->table.CountEnd(limits::ConnectionEnd::kRefusedNoDescriptors);
+        }
         self->Log(LogLevel::kWarn, "accept: " + ec.message());
         pause.expires_after(std::chrono::milliseconds(50));
         co_await pause.async_wait(kUse);
         continue;
       }
+      if (!self->Admit(link)) continue;
       ++self->metrics.connections_accepted;
       self->Spawn(self, Inbound(self, link));
     }
+  }
+
+  // Applies the listener limits to a new link: false when it was refused
+  // (and closed); may close the oldest unauthenticated link to admit it.
+  bool Admit(const std::shared_ptr<Link>& link) {
+    const limits::Admission a = table.Admit();
+    if (a.evict.has_value()) {
+      auto it = accepted.find(*a.evict);
+      if (it != accepted.end()) {
+        if (auto old = it->second.lock()) old->Close();
+        accepted.erase(it);
+      }
+    }
+    if (!a.accepted) {
+      Log(LogLevel::kWarn, "refusing a connection from " + link->remote() + ": " +
+                               std::to_string(table.open()) + " connections open");
+      EndLink(link);
+      return false;
+    }
+    link->connection_id = a.id;
+    accepted[a.id] = link;
+    return true;
+  }
+
+  void ReleaseAccepted(const std::shared_ptr<Link>& link, bool authenticated) {
+    if (link->timed_out() && table.IsOpen(link->connection_id)) {
+      table.CountEnd(authenticated ? limits::ConnectionEnd::kIdleTimeout
+                                   : limits::ConnectionEnd::kHandshakeTimeout);
+    }
+    table.Release(link->connection_id);
+    accepted.erase(link->connection_id);
+    EndLink(link);
   }
 
   // Authenticates an accepted link, then delivers its data frames.
   static asio::awaitable<void> Inbound(std::shared_ptr<Impl> self, std::shared_ptr<Link> link) {
     const std::string remote = link->remote();
     std::shared_ptr<PeerState> peer = co_await Authenticate(self, link, remote);
+    if (self->closed) co_return;
     if (peer == nullptr) {
-      self->EndLink(link);
+      self->ReleaseAccepted(link, /*authenticated=*/false);
       co_return;
     }
+    self->table.Authenticate(link->connection_id);
     if (peer->in != nullptr) peer->in->Close();
     peer->in = link;
     const std::string name = peer->addr.name;
@@ -395,7 +471,7 @@ struct PeerTransport::Impl {
       }
     }
     if (peer->in == link) peer->in = nullptr;
-    self->EndLink(link);
+    if (!self->closed) self->ReleaseAccepted(link, /*authenticated=*/true);
   }
 
   // TLS handshake and hello exchange on an accepted link. Returns the peer,
@@ -436,7 +512,7 @@ struct PeerTransport::Impl {
     }
     const std::vector<std::string> hello_frame(1, self->HelloFrame());
     auto [ec, n] = co_await link->Write(hello_frame);
-    if (ec || self->closed || peer->removed) co_return nullptr;
+    if (ec || self->closed || peer->removed || link->closed()) co_return nullptr;
     co_return peer;
   }
 
@@ -461,6 +537,8 @@ struct PeerTransport::Impl {
       return Status::IOError("key " + options.tls.key_file + " does not match its certificate");
     }
     ssl_ctx.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
+    // Idle connections give their TLS read and write buffers back.
+    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
     return Status::Ok();
   }
 
@@ -516,6 +594,11 @@ Status TransportOptions::Validate() const {
   if (ping_interval <= Duration::Zero() || idle_timeout <= ping_interval * 2) {
     return Status::InvalidArgument("need 0 < 2 * ping_interval < idle_timeout");
   }
+  if (max_inbound_connections == 0 || max_unauthenticated == 0 ||
+      max_unauthenticated > max_inbound_connections) {
+    return Status::InvalidArgument("need 0 < max_unauthenticated <= max_inbound_connections");
+  }
+  if (Status s = InboundLimits(*this).Validate(); !s.ok()) return s;
   if (!plaintext && (tls.ca_file.empty() || tls.cert_file.empty() || tls.key_file.empty())) {
     return Status::InvalidArgument("TLS needs ca_file, cert_file and key_file (or plaintext)");
   }

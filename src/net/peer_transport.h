@@ -26,6 +26,15 @@
 // `ping_interval` (their round trip is reported); a connection that hears
 // nothing for `idle_timeout` is closed.
 //
+// Limits on the listener (limits::ConnectionTable): at most
+// `max_inbound_connections` accepted connections, of which at most
+// `max_unauthenticated` may still be in their TLS handshake or hello (a newer
+// one evicts the oldest); each has `handshake_timeout` to authenticate.
+// A frame's payload is read and allocated as its bytes arrive, never from its
+// claimed length. accept() failing for want of descriptors sheds the pending
+// connection with a reserve descriptor and pauses, without touching the
+// established connections. The optional observer counts what the limits did.
+//
 // Thread-safety: none. Create, every method and the destructor run on the
 // EventLoop's thread (or before the loop first runs), and the receive callback
 // is called there. The EventLoop and the Logger must outlive the transport and
@@ -44,6 +53,7 @@
 #include "core/result.h"
 #include "core/status.h"
 #include "core/time.h"
+#include "limits/listener_observer.h"
 #include "net/certs.h"
 #include "net/event_loop.h"
 #include "net/frame.h"
@@ -80,6 +90,13 @@ struct TransportOptions {
   Duration ping_interval = Duration::Seconds(1);
   Duration idle_timeout = Duration::Seconds(5);
   uint64_t seed = 1;  // for the redial jitter
+  // Accepted connections at once, and how many of them may be unauthenticated.
+  // A cluster of N nodes needs N - 1 authenticated ones, plus reconnects.
+  size_t max_inbound_connections = 64;
+  size_t max_unauthenticated = 16;
+  // Counts refused, evicted and timed-out connections; may be null; must
+  // outlive the transport.
+  limits::ListenerObserver* listener_observer = nullptr;
 
   Status Validate() const;
 };
@@ -102,6 +119,8 @@ struct TransportMetrics {
   uint64_t hello_rejections = 0;    // wrong cluster, unknown id, name or certificate mismatch
   uint64_t malformed_frames = 0;    // connections closed for a bad frame
   uint64_t sends_to_unknown_peer = 0;
+  uint64_t connections_refused = 0;  // over a limit, or accept() out of descriptors
+  uint64_t connections_evicted = 0;  // the oldest unauthenticated, for a newer one
 };
 
 class PeerTransport {

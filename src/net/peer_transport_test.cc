@@ -20,6 +20,13 @@
 #include "net/event_loop.h"
 #include "net/frame.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+// From the sanitizer runtime (sanitizer/allocator_interface.h, not always installed).
+extern "C" size_t __sanitizer_get_current_allocated_bytes();
+#else
+#include <malloc.h>
+#endif
+
 namespace baton::net {
 namespace {
 
@@ -471,6 +478,81 @@ TEST_F(PeerTransportTest, MalformedInputClosesOnlyThatConnection) {
   EXPECT_EQ(b.peer(1).connection_attempts, 1u) << "the good peer's connection never dropped";
   EXPECT_EQ(a.received.size(), 1u + 3u + 4u);
   EXPECT_TRUE(logger_.Has(LogLevel::kWarn, "CRC"));
+}
+
+// Heap bytes in use by the whole process.
+size_t HeapInUse() {
+#if defined(__SANITIZE_ADDRESS__)
+  return __sanitizer_get_current_allocated_bytes();
+#else
+  return mallinfo2().uordblks;
+#endif
+}
+
+TEST_F(PeerTransportTest, AClaimedHugeFrameAllocatesOnlyWhatArrives) {
+  TransportOptions o = PlaintextOptions(1);
+  o.max_frame_bytes = 64u << 20;
+  Node& a = Start(o, {{3, NodeName(3), Local(1)}});
+  RawClient raw(a.port());
+  raw.Write(HelloFrom(3) + EncodeFrame(FrameType::kData, "authenticated"));
+  ASSERT_TRUE(RunUntil([&] { return a.Got(3, "authenticated"); }));
+  const size_t before = HeapInUse();
+  // A header claiming 60 MiB, then only 1000 bytes of it.
+  std::string claim = EncodeFrame(FrameType::kData, std::string(1000, 'x')).substr(0, 16 + 1000);
+  const uint32_t claimed = 60u << 20;
+  claim[8] = static_cast<char>(claimed & 0xff);
+  claim[9] = static_cast<char>((claimed >> 8) & 0xff);
+  claim[10] = static_cast<char>((claimed >> 16) & 0xff);
+  claim[11] = static_cast<char>((claimed >> 24) & 0xff);
+  raw.Write(claim);
+  RunFor(Duration::Millis(200));
+  const size_t after = HeapInUse();
+  EXPECT_LT(after, before + (4u << 20)) << "grew by " << (after - before) << " bytes";
+  EXPECT_FALSE(raw.ServerClosed());
+}
+
+TEST_F(PeerTransportTest, UnauthenticatedFloodEvictsTheOldestAndTheCapRefuses) {
+  TransportOptions o = PlaintextOptions(1);
+  o.max_inbound_connections = 4;
+  o.max_unauthenticated = 2;
+  Node& a = Start(o, {{2, NodeName(2), Local(1)}, {3, NodeName(3), Local(1)}});
+  // Two silent connections fill the unauthenticated pool...
+  RawClient silent1(a.port());
+  RawClient silent2(a.port());
+  RunFor(Duration::Millis(100));
+  // ...a third evicts the oldest, and authenticates.
+  RawClient peer(a.port());
+  ASSERT_TRUE(RunUntil([&] { return silent1.ServerClosed(); }));
+  EXPECT_FALSE(silent2.ServerClosed());
+  peer.Write(HelloFrom(3) + EncodeFrame(FrameType::kData, "through the flood"));
+  ASSERT_TRUE(RunUntil([&] { return a.Got(3, "through the flood"); }));
+  EXPECT_EQ(a.transport->metrics().connections_evicted, 1u);
+  RawClient peer2(a.port());
+  peer2.Write(HelloFrom(2) + EncodeFrame(FrameType::kData, "second peer"));
+  ASSERT_TRUE(RunUntil([&] { return a.Got(2, "second peer"); }));
+  // 4 open (2 authenticated + silent2 + one more), then a fifth is evicting
+  // silent ones; with every connection authenticated a new one is refused.
+  RawClient silent3(a.port());
+  RunFor(Duration::Millis(50));
+  RawClient silent4(a.port());  // table full: the oldest unauthenticated (silent2) goes
+  ASSERT_TRUE(RunUntil([&] { return silent2.ServerClosed(); }));
+  EXPECT_FALSE(silent3.ServerClosed());
+  EXPECT_EQ(a.transport->metrics().connections_evicted, 2u);
+  EXPECT_EQ(a.transport->metrics().connections_refused, 0u);
+}
+
+TEST_F(PeerTransportTest, ConnectionsBeyondTheCapAreRefusedWhenAllAreAuthenticated) {
+  TransportOptions o = PlaintextOptions(1);
+  o.max_inbound_connections = 1;
+  o.max_unauthenticated = 1;
+  Node& a = Start(o, {{3, NodeName(3), Local(1)}});
+  RawClient peer(a.port());
+  peer.Write(HelloFrom(3) + EncodeFrame(FrameType::kData, "in"));
+  ASSERT_TRUE(RunUntil([&] { return a.Got(3, "in"); }));
+  RawClient extra(a.port());
+  ASSERT_TRUE(RunUntil([&] { return extra.ServerClosed(); }));
+  EXPECT_EQ(a.transport->metrics().connections_refused, 1u);
+  EXPECT_FALSE(peer.ServerClosed());
 }
 
 }  // namespace

@@ -99,6 +99,7 @@ ProxyStats Proxy::Stats() const {
   }
   s.routing_changes = routing_changes_.load(std::memory_order_relaxed);
   s.ejections = shared_->ejections();
+  s.connections_refused = shared_->refused_connections.load(std::memory_order_relaxed);
   return s;
 }
 

@@ -101,6 +101,13 @@ const std::map<std::string, KeyParser>& Parsers() {
          c.buffer_bytes = static_cast<size_t>(n);
          return "";
        }},
+      {"max_connections",
+       [](const std::string& v, ProxyConfig& c) -> std::string {
+         int64_t n = 0;
+         if (!ParseInt(v, 1, 1000000, &n)) return "expected 1 to 1000000, got \"" + v + "\"";
+         c.max_connections = static_cast<size_t>(n);
+         return "";
+       }},
       {"threads",
        [](const std::string& v, ProxyConfig& c) -> std::string {
          int64_t n = 0;

@@ -51,6 +51,11 @@ struct ProxyConfig {
   size_t buffer_bytes = 16384;
   // Event-loop threads; 0 means one per core.
   int threads = 0;
+  // Client connections open at once (all listeners and threads); one beyond
+  // it is closed at accept. Each costs two descriptors (three or more with
+  // splice), so the agent may lower it to fit RLIMIT_NOFILE. There is no
+  // idle timeout: pooled client connections legitimately idle.
+  size_t max_connections = 4096;
   // Forward with splice() through a pipe instead of recv/send (docs/route.md
   // has the measurements: it loses on small request/replies).
   bool splice = false;
@@ -64,9 +69,9 @@ using ProxySettings = std::map<std::string, adapters::AdapterSetting>;
 // least-connections), fallback_to_primary (true | false), wait_for_primary,
 // connect_timeout, eject_time, max_eject_time (durations), eject_after
 // (failures, >= 1), buffer_bytes (1024..16777216), threads (0..256),
-// forward (copy | splice). The group is left empty for the caller to fill.
-// Errors: InvalidArgument "proxy.<key> (line N): <what is wrong>", also for
-// unknown keys and for a config with no listener.
+// max_connections (1..1000000), forward (copy | splice). The group is left empty for the caller to
+// fill. Errors: InvalidArgument "proxy.<key> (line N): <what is wrong>", also for unknown keys and
+// for a config with no listener.
 Result<ProxyConfig> ParseProxySettings(const ProxySettings& settings);
 
 }  // namespace baton::route

@@ -24,6 +24,7 @@ TEST(ProxyConfigTest, ParsesEveryKey) {
                                                        {"max_eject_time", "1m"},
                                                        {"buffer_bytes", "65536"},
                                                        {"threads", "2"},
+                                                       {"max_connections", "100"},
                                                        {"forward", "splice"}}));
   ASSERT_TRUE(c.has_value()) << c.error().ToString();
   EXPECT_EQ(c->read_write->ToString(), "127.0.0.1:6400");
@@ -37,6 +38,7 @@ TEST(ProxyConfigTest, ParsesEveryKey) {
   EXPECT_EQ(c->outlier.max_ejection_time, Duration::Seconds(60));
   EXPECT_EQ(c->buffer_bytes, 65536u);
   EXPECT_EQ(c->threads, 2);
+  EXPECT_EQ(c->max_connections, 100u);
   EXPECT_TRUE(c->splice);
 }
 
@@ -48,6 +50,7 @@ TEST(ProxyConfigTest, DefaultsNeedOnlyOneListener) {
   EXPECT_TRUE(c->fallback_to_primary);
   EXPECT_EQ(c->wait_for_primary, Duration::Seconds(5));
   EXPECT_FALSE(c->splice);
+  EXPECT_EQ(c->max_connections, 4096u);
 }
 
 TEST(ProxyConfigTest, ErrorsNameTheKeyAndLine) {
@@ -63,6 +66,8 @@ TEST(ProxyConfigTest, ErrorsNameTheKeyAndLine) {
        "proxy.wait_for_primary (line 11): expected a duration"},
       {Settings({{"read_write", "127.0.0.1:1"}, {"buffer_bytes", "12"}}),
        "proxy.buffer_bytes (line 11)"},
+      {Settings({{"read_write", "127.0.0.1:1"}, {"max_connections", "0"}}),
+       "proxy.max_connections (line 11): expected 1 to 1000000"},
       {Settings({{"read_write", "127.0.0.1:1"}, {"listen", "x"}}),
        "proxy.listen (line 11): unknown key"},
       {Settings({{"balance", "round-robin"}}), "set read_write or read_only"},

@@ -14,6 +14,7 @@
 
 #include "core/time.h"
 #include "detect/event.h"
+#include "limits/descriptor_budget.h"
 #include "route/outlier_detector.h"
 #include "route/proxy_config.h"
 #include "route/routing_table.h"
@@ -76,6 +77,12 @@ class Shared {
 
   void Emit(const detect::Event& event) const;
   uint64_t ejections() const { return ejections_.load(std::memory_order_relaxed); }
+
+  // Client connections open now over every loop: reserved at accept,
+  // returned when they close.
+  std::atomic<int64_t> open_connections{0};
+  std::atomic<uint64_t> refused_connections{0};  // over max_connections, or out of descriptors
+  limits::DescriptorReserve descriptor_reserve;
 
  private:
   const EventSink sink_;

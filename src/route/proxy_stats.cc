@@ -14,6 +14,10 @@ ProxyMetrics::ProxyMetrics(admin::MetricsRegistry& r, const std::string& group)
                          {{"group", group}})),
       total_(r.AddCounter("baton_proxy_connections_total", "Client connections accepted.",
                           {{"group", group}})),
+      refused_(r.AddCounter("baton_proxy_connections_refused_total",
+                            "Client connections closed at accept: over max_connections or "
+                            "out of descriptors.",
+                            {{"group", group}})),
       bytes_in_(r.AddCounter("baton_proxy_bytes_total", "Bytes forwarded.",
                              {{"group", group}, {"direction", "client_to_server"}})),
       bytes_out_(r.AddCounter("baton_proxy_bytes_total", "Bytes forwarded.",
@@ -38,6 +42,7 @@ void ProxyMetrics::Update(const ProxyStats& s) {
   active_.Set(static_cast<double>(s.connections_active));
   buffered_.Set(static_cast<double>(s.buffered_bytes));
   Advance(total_, s.connections_total, last_.connections_total);
+  Advance(refused_, s.connections_refused, last_.connections_refused);
   Advance(bytes_in_, s.bytes_client_to_server, last_.bytes_client_to_server);
   Advance(bytes_out_, s.bytes_server_to_client, last_.bytes_server_to_client);
   Advance(connect_errors_, s.connect_errors, last_.connect_errors);

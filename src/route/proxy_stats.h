@@ -12,8 +12,9 @@ namespace baton::route {
 
 // A snapshot. Counters only go up; *_active and buffered_bytes are levels.
 struct ProxyStats {
-  uint64_t connections_active = 0;  // client connections open now (waiting ones too)
-  uint64_t connections_total = 0;   // client connections accepted
+  uint64_t connections_active = 0;   // client connections open now (waiting ones too)
+  uint64_t connections_total = 0;    // client connections accepted
+  uint64_t connections_refused = 0;  // closed at accept: max_connections, or out of descriptors
   uint64_t bytes_client_to_server = 0;
   uint64_t bytes_server_to_client = 0;
   uint64_t connect_errors = 0;                 // failed or timed-out connections to a member
@@ -37,6 +38,7 @@ class ProxyMetrics {
  private:
   admin::Gauge& active_;
   admin::Counter& total_;
+  admin::Counter& refused_;
   admin::Counter& bytes_in_;
   admin::Counter& bytes_out_;
   admin::Counter& connect_errors_;

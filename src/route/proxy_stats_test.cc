@@ -16,6 +16,7 @@ TEST(ProxyMetricsTest, CountersMoveByWhatChangedAndLevelsAreSet) {
   metrics.Update(s);
   s.connections_active = 1;
   s.connections_total = 12;
+  s.connections_refused = 4;
   s.bytes_client_to_server = 150;
   metrics.Update(s);
   const std::string text = registry.RenderPrometheus();
@@ -26,6 +27,8 @@ TEST(ProxyMetricsTest, CountersMoveByWhatChangedAndLevelsAreSet) {
       text.find("baton_proxy_bytes_total{group=\"cache\",direction=\"client_to_server\"} 150"),
       std::string::npos);
   EXPECT_NE(text.find("baton_proxy_routing_changes_total{group=\"cache\"} 1"), std::string::npos);
+  EXPECT_NE(text.find("baton_proxy_connections_refused_total{group=\"cache\"} 4"),
+            std::string::npos);
 }
 
 }  // namespace

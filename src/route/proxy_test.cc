@@ -158,6 +158,29 @@ TEST_F(ProxyTest, WaitForPrimaryHoldsANewConnectionUntilOneIsConfirmed) {
   close(fd);
 }
 
+TEST_F(ProxyTest, ConnectionsBeyondMaxConnectionsAreClosedAtAcceptAndCounted) {
+  source_.Publish(testing::ActivePassive("g", 1, "a", Ports(), /*confirmed=*/true));
+  ProxyConfig config;
+  config.max_connections = 2;
+  std::unique_ptr<Proxy> proxy = StartProxy(config);
+  const int first = Connect(proxy->read_write_port());
+  const int second = Connect(proxy->read_only_port());
+  ASSERT_EQ(Ask(first, "PING\r\n"), "+PONG\r\n");
+  ASSERT_EQ(Ask(second, "PING\r\n"), "+PONG\r\n");
+  const int third = Connect(proxy->read_write_port());
+  EXPECT_EQ(Ask(third, "PING\r\n"), "");  // closed at accept
+  close(third);
+  EXPECT_EQ(proxy->Stats().connections_refused, 1u);
+  close(second);  // its place frees up
+  ASSERT_TRUE(
+      WaitUntil([&] { return proxy->Stats().connections_active == 1; }, Duration::Seconds(5)));
+  const int fourth = Connect(proxy->read_write_port());
+  EXPECT_EQ(Ask(fourth, "PING\r\n"), "+PONG\r\n");
+  EXPECT_EQ(Ask(first, "PING\r\n"), "+PONG\r\n");
+  close(first);
+  close(fourth);
+}
+
 TEST_F(ProxyTest, WaitForPrimaryEndsWithAClose) {
   source_.Publish(testing::ActivePassive("g", 1, "a", Ports(), /*confirmed=*/false));
   ProxyConfig config;

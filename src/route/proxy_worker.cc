@@ -136,7 +136,22 @@ uint32_t ProxyWorker::NewSlot() {
 void ProxyWorker::Accept(int listener, ListenerKind kind) {
   for (int i = 0; i < 64; ++i) {  // bounded so one busy listener cannot starve the rest
     const int fd = accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) return;  // EAGAIN, or a connection that died in the queue
+    if (fd < 0) {
+      // Out of descriptors: shed the pending connection with the reserve, or
+      // the level-triggered listener would wake this loop forever.
+      if (limits::IsDescriptorExhaustion(errno)) {
+        shared_.descriptor_reserve.ShedOne(listener);
+        shared_.refused_connections.fetch_add(1, std::memory_order_relaxed);
+      }
+      return;  // EAGAIN, or a connection that died in the queue
+    }
+    const auto max = static_cast<int64_t>(shared_.config.max_connections);
+    if (shared_.open_connections.fetch_add(1, std::memory_order_relaxed) >= max) {
+      shared_.open_connections.fetch_sub(1, std::memory_order_relaxed);
+      shared_.refused_connections.fetch_add(1, std::memory_order_relaxed);
+      close(fd);
+      continue;
+    }
     SetNoDelay(fd);
     ProxyWorker& owner = LeastLoaded();
     owner.owned_.fetch_add(1, std::memory_order_relaxed);
@@ -174,6 +189,7 @@ void ProxyWorker::AdoptHandedOver() {
     if (stopping_.load(std::memory_order_relaxed)) {
       close(h.fd);
       owned_.fetch_sub(1, std::memory_order_relaxed);
+      shared_.open_connections.fetch_sub(1, std::memory_order_relaxed);
     } else {
       Adopt(h.fd, h.kind);
     }
@@ -451,6 +467,7 @@ void ProxyWorker::Close(uint32_t slot) {
   if (conn.member_active) conn.member_active->fetch_sub(1, std::memory_order_relaxed);
   Bump(counters_.connections_active, -1);
   owned_.fetch_sub(1, std::memory_order_relaxed);
+  shared_.open_connections.fetch_sub(1, std::memory_order_relaxed);
   const uint32_t next_generation = conn.generation + 1;
   conn = Conn();
   conn.generation = next_generation;

@@ -13,6 +13,7 @@
 
 #include "admin/metrics.h"
 #include "core/check.h"
+#include "limits/descriptor_budget.h"
 #include "sentinel/sentinel_view.h"
 #include "sentinel/session.h"
 
@@ -65,6 +66,13 @@ struct SentinelServer::Impl {
         view(RandomId()) {}
 
   void Accept();
+  void CountEnd(limits::ConnectionEnd end) {
+    if (config.observer != nullptr) config.observer->OnConnectionEnd(end);
+  }
+  void ReportOpen() {
+    if (config.observer != nullptr) config.observer->OnOpen(connections.size(), 0);
+    if (trim.OnOpen(connections.size())) limits::ReleaseFreedMemory();
+  }
   void OnTopology(const failover::Topology& topology);
   void CloseAll();
 
@@ -77,6 +85,8 @@ struct SentinelServer::Impl {
   asio::steady_timer retry_timer{ioc};
   SentinelView view;
   std::set<std::shared_ptr<Connection>> connections;
+  limits::DescriptorReserve reserve;
+  limits::TrimPolicy trim;
   int64_t next_client_id = 1;
   int subscription = -1;
   uint16_t port = 0;
@@ -93,9 +103,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
       : socket_(std::move(socket)),
         server_(server),
         parser_(server.config.limits),
-        session_(server.view, id) {}
+        session_(server.view, id),
+        idle_timer_(socket_.get_executor()) {}
 
-  void Start() { Read(); }
+  void Start() {
+    Read();
+    if (server_.config.idle_timeout > Duration::Zero()) WatchIdle();
+  }
   const SentinelSession& session() const { return session_; }
 
   void Send(std::string bytes) {
@@ -115,15 +129,37 @@ class Connection : public std::enable_shared_from_this<Connection> {
     closed_ = true;
     boost::system::error_code ignored;
     socket_.close(ignored);
+    idle_timer_.cancel();
     server_.metrics.connections.Add(-1);
     server_.connections.erase(shared_from_this());
+    server_.ReportOpen();
   }
 
  private:
+  // Closes the connection once it has been silent for idle_timeout, unless
+  // it is a subscriber.
+  void WatchIdle() {
+    idle_timer_.expires_at(last_read_ +
+                           std::chrono::nanoseconds(server_.config.idle_timeout.nanos()));
+    idle_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (ec || self->closed_) return;
+      const auto due =
+          self->last_read_ + std::chrono::nanoseconds(self->server_.config.idle_timeout.nanos());
+      if (std::chrono::steady_clock::now() >= due && self->session_.subscriptions() == 0) {
+        self->server_.CountEnd(limits::ConnectionEnd::kIdleTimeout);
+        return self->Close();
+      }
+      if (std::chrono::steady_clock::now() >= due)
+        self->last_read_ = std::chrono::steady_clock::now();
+      self->WatchIdle();
+    });
+  }
+
   void Read() {
     socket_.async_read_some(asio::buffer(buffer_),
                             [self = shared_from_this()](boost::system::error_code ec, size_t n) {
                               if (ec || self->closed_) return self->Close();
+                              self->last_read_ = std::chrono::steady_clock::now();
                               self->parser_.Feed(std::string_view(self->buffer_.data(), n));
                               self->Serve();
                               if (self->closing_) {
@@ -169,6 +205,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   SentinelServer::Impl& server_;
   RespParser parser_;
   SentinelSession session_;
+  asio::steady_timer idle_timer_;
+  std::chrono::steady_clock::time_point last_read_ = std::chrono::steady_clock::now();
   std::array<char, 8192> buffer_{};
   std::deque<std::string> out_;  // references stay valid while writing the front
   size_t out_bytes_ = 0;
@@ -184,6 +222,10 @@ void SentinelServer::Impl::Accept() {
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
     if (ec) {
       // Out of descriptors or similar: try again shortly instead of spinning.
+      if (limits::IsDescriptorExhaustion(ec.value())) {
+        reserve.ShedOne(acceptor.native_handle());
+        CountEnd(limits::ConnectionEnd::kRefusedNoDescriptors);
+      }
       retry_timer.expires_after(std::chrono::milliseconds(100));
       retry_timer.async_wait([this](boost::system::error_code wait_ec) {
         if (!wait_ec) Accept();
@@ -192,6 +234,7 @@ void SentinelServer::Impl::Accept() {
     }
     if (connections.size() >= config.max_connections) {
       metrics.dropped.Increment();
+      CountEnd(limits::ConnectionEnd::kRefusedFull);
       boost::system::error_code ignored;
       socket.close(ignored);
     } else {
@@ -200,6 +243,7 @@ void SentinelServer::Impl::Accept() {
       auto connection = std::make_shared<Connection>(std::move(socket), *this, next_client_id++);
       connections.insert(connection);
       metrics.connections.Add(1);
+      ReportOpen();
       connection->Start();
     }
     Accept();

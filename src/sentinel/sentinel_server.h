@@ -13,7 +13,12 @@
 //     ..." then close;
 //   - a client that does not read its messages: closed once more than
 //     max_output_bytes wait to be sent;
-//   - connections beyond max_connections: closed at accept.
+//   - connections beyond max_connections: closed at accept (there is no
+//     authentication, so no separate unauthenticated cap);
+//   - with idle_timeout > 0, a connection that sends nothing that long and
+//     holds no subscription is closed (subscribers legitimately stay quiet);
+//   - accept() out of descriptors: the pending connection is shed with a
+//     reserve descriptor, then accepting pauses; open connections are served.
 // Thread-safety: Start() once; Stop() and the destructor from any thread but
 // the network thread. The source must outlive the server, and stop calling
 // a listener once Unsubscribe returned.
@@ -25,7 +30,9 @@
 #include <string>
 
 #include "core/status.h"
+#include "core/time.h"
 #include "failover/topology.h"
+#include "limits/listener_observer.h"
 #include "sentinel/resp.h"
 
 namespace baton::admin {
@@ -40,6 +47,12 @@ struct SentinelServerConfig {
   size_t max_connections = 1024;
   size_t max_output_bytes = 1024 * 1024;  // unsent bytes per connection before it is closed
   RespLimits limits{};
+  // A connection without subscriptions that sends nothing this long is
+  // closed. Zero: never (Redis's `timeout 0`).
+  Duration idle_timeout = Duration::Zero();
+  // Counts refused and timed-out connections; may be null; must outlive the
+  // server; called on the network thread.
+  limits::ListenerObserver* observer = nullptr;
 };
 
 class SentinelServer {

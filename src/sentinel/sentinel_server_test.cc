@@ -12,6 +12,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <fstream>
 #include <sstream>
 
@@ -264,6 +266,45 @@ while time.time() < end:
       << ReadFile(writes);
   EXPECT_EQ(Shell("redis-cli -p " + port + " SENTINEL get-master-addr-by-name cache"),
             "127.0.0.1\n" + std::to_string(r2.port) + "\n");
+}
+
+struct EndCounter final : limits::ListenerObserver {
+  std::atomic<int> refused{0};
+  std::atomic<int> idle{0};
+  void OnConnectionEnd(limits::ConnectionEnd end) override {
+    if (end == limits::ConnectionEnd::kRefusedFull) ++refused;
+    if (end == limits::ConnectionEnd::kIdleTimeout) ++idle;
+  }
+  void OnOpen(size_t, size_t) override {}
+};
+
+TEST_F(SentinelServerTest, SilentClientsAreClosedSubscribersStayAndTheCapRefuses) {
+  EndCounter observer;
+  SentinelServerConfig config;
+  config.max_connections = 3;
+  config.idle_timeout = Duration::Millis(300);
+  config.observer = &observer;
+  SentinelServer limited{config, feed};
+  ASSERT_TRUE(limited.Start().ok());
+  const int subscriber = OpenClient(limited.port());
+  SendAll(subscriber, "PSUBSCRIBE *\r\n");
+  ASSERT_EQ(ReadUntil(subscriber, ":1\r\n"), "*3\r\n$10\r\npsubscribe\r\n$1\r\n*\r\n:1\r\n");
+  const int silent = OpenClient(limited.port());
+  const int third = OpenClient(limited.port());
+  const int refused = OpenClient(limited.port());
+  EXPECT_EQ(ReadUntil(refused), "");  // closed at accept: EOF
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(ReadUntil(silent), "");  // closed by the idle timeout
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(150));
+  EXPECT_EQ(observer.refused.load(), 1);
+  EXPECT_GE(observer.idle.load(), 1);
+  // The subscriber, quiet as long, is still served.
+  SendAll(subscriber, "PING\r\n");
+  EXPECT_NE(ReadUntil(subscriber, "pong").find("pong"), std::string::npos);
+  close(subscriber);
+  close(silent);
+  close(third);
+  close(refused);
 }
 
 }  // namespace

@@ -30,12 +30,14 @@ class SentinelSession {
   // subscribed to the channel, one "pmessage" per matching pattern; "" if none.
   std::string Deliver(const Published& event) const;
 
+  // Channels plus patterns this connection is subscribed to.
+  size_t subscriptions() const { return channels_.size() + patterns_.size(); }
+
  private:
   std::string Subscribe(const Command& args, bool pattern);
   std::string Unsubscribe(const Command& args, bool pattern);
   std::string Client(const Command& args);
   std::string Hello(const Command& args) const;
-  size_t subscriptions() const { return channels_.size() + patterns_.size(); }
 
   const SentinelView& view_;
   const int64_t client_id_;

@@ -16,6 +16,7 @@ Python 3 standard library only.
 import http.client
 import json
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -252,7 +253,9 @@ class Node:
         return "<%s id=%d pid=%s>" % (self.name, self.id, self.proc.pid if self.proc else None)
 
     # ---- process control ------------------------------------------------
-    def start(self, join=False, extra_args=()):
+    def start(self, join=False, extra_args=(), nofile=None):
+        """Starts the agent; `nofile` sets its RLIMIT_NOFILE (soft and hard),
+        as `ulimit -n` would."""
         assert not self.alive(), "%s already running" % self.name
         args = [BATON, "agent", "--config", self.config_path]
         if join:
@@ -267,9 +270,13 @@ class Node:
         # still abort and are found in the log by check_logs().
         env.setdefault("ASAN_OPTIONS", "detect_leaks=0:abort_on_error=1")
         env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
+        preexec = None
+        if nofile is not None:
+            def preexec():
+                resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
         self.proc = subprocess.Popen(args, stdout=logf, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, start_new_session=True,
-                                     env=env)
+                                     env=env, preexec_fn=preexec)
         logf.close()
         self.cluster._all_procs.append(self.proc)
         return self

@@ -48,6 +48,9 @@ struct Frame {
   std::string payload;
 };
 
+// Bytes of a frame's payload read (and allocated) at a time.
+inline constexpr size_t kPayloadChunkBytes = 64 * 1024;
+
 class Link {
  public:
   Link(asio::io_context& io, ssl::context& ctx, bool tls)
@@ -56,6 +59,10 @@ class Link {
   tcp::socket& socket() { return stream_.next_layer(); }
   SSL* ssl() { return stream_.native_handle(); }
   bool closed() const { return closed_; }
+  // Whether the watchdog closed it (its deadline passed).
+  bool timed_out() const { return timed_out_; }
+  // The listener's ConnectionTable id of an accepted link; 0 for a dialled one.
+  uint64_t connection_id = 0;
   std::string remote() {
     error_code ec;
     const tcp::endpoint ep = socket().remote_endpoint(ec);
@@ -82,6 +89,7 @@ class Link {
     while (!self->closed_) {
       co_await self->watchdog_.async_wait(kUse);
       if (!self->closed_ && self->watchdog_.expiry() <= asio::steady_timer::clock_type::now()) {
+        self->timed_out_ = true;
         self->Close();
       }
     }
@@ -114,9 +122,14 @@ class Link {
     if (!h.has_value()) co_return h.error();
     Frame frame;
     frame.type = h->type;
-    frame.payload.resize(h->length);
-    if (h->length > 0) {
-      auto [pec, pn] = co_await ReadExactly(asio::buffer(frame.payload));
+    // The payload grows as its bytes arrive, one chunk at a time: a claimed
+    // length (up to max_payload_bytes) costs nothing until it is really sent.
+    size_t have = 0;
+    while (have < h->length) {
+      const size_t chunk = std::min<size_t>(h->length - have, kPayloadChunkBytes);
+      frame.payload.resize(have + chunk);
+      auto [pec, pn] = co_await ReadExactly(asio::buffer(frame.payload.data() + have, chunk));
+      have += pn;
       if (IsEndOfStream(pec)) co_return Status::Corruption("truncated frame payload");
       if (pec) co_return Status::IOError(pec.message());
     }
@@ -134,6 +147,7 @@ class Link {
   asio::steady_timer watchdog_;
   const bool tls_;
   bool closed_ = false;
+  bool timed_out_ = false;
   std::function<void()> on_close_;
 };
 
