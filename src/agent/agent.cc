@@ -53,6 +53,8 @@ Result<std::unique_ptr<Agent>> Agent::Create(net::EventLoop& loop, Logger& logge
   raft.tls = {config.tls.ca, config.tls.cert, config.tls.key};
   raft.plaintext = config.tls.insecure_plaintext;
   raft.on_fatal = std::move(options.on_fatal);
+  raft.history_revisions = config.store.history_revisions;
+  raft.history_bytes = config.store.history_bytes;
   BATON_ASSIGN_OR_RETURN(agent->raft_,
                          RaftServer::Create(loop, logger, agent->metrics_, std::move(raft)));
   agent->store_ = std::make_unique<StoreService>(loop, *agent->raft_);

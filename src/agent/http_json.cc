@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "raft/raw_node.h"
+
 namespace baton::agent {
 namespace {
 
@@ -70,7 +72,7 @@ admin::HttpResponse ErrorResponse(const Status& status, const RaftServer& raft) 
     return admin::HttpResponse::Json(421, Dump(body));
   }
   return admin::HttpResponse::Json(
-      HttpStatusFor(status.code()),
+      raft::IsEntryTooLarge(status) ? 413 : HttpStatusFor(status.code()),
       Dump({{"error", status.message()}, {"code", std::string(StatusCodeName(status.code()))}}));
 }
 

@@ -12,8 +12,6 @@ namespace {
 
 constexpr Duration kMaintainPeriod = Duration::Millis(100);
 constexpr Duration kAnnouncePeriod = Duration::Seconds(1);
-// Revisions of event history kept for watchers before the leader compacts.
-constexpr uint64_t kKeepRevisions = 10000;
 // A learner this close to the leader's last index is promoted to voter.
 constexpr uint64_t kCatchUpEntries = 16;
 
@@ -49,7 +47,9 @@ struct RaftServer::Metrics {
                                       "Raft messages the transport refused to queue.")),
         malformed(r.AddCounter("raft_malformed_frames_total",
                                "Peer payloads dropped because they could not be decoded.")),
-        snapshots(r.AddCounter("raft_snapshots_total", "Snapshots taken of the state machine.")) {}
+        snapshots(r.AddCounter("raft_snapshots_total", "Snapshots taken of the state machine.")),
+        snapshot_failures(r.AddCounter("raft_snapshot_failures_total",
+                                       "Snapshots that could not be written (retried later).")) {}
 
   struct Peer {
     admin::Gauge* rtt = nullptr;
@@ -84,6 +84,7 @@ struct RaftServer::Metrics {
   admin::Counter& messages_dropped;
   admin::Counter& malformed;
   admin::Counter& snapshots;
+  admin::Counter& snapshot_failures;
   std::map<std::string, Peer> peers;
 };
 
@@ -125,6 +126,9 @@ Status RaftServer::Open() {
   config.election_ticks = options_.election_ticks;
   config.heartbeat_ticks = options_.heartbeat_ticks;
   BATON_RETURN_IF_ERROR(config.Validate());
+  if (options_.history_revisions < 1) {
+    return Status::InvalidArgument("history_revisions must be at least 1");
+  }
 
   for (const MemberInfo& peer : options_.initial_peers) members_[peer.id] = peer;
   members_[options_.self.id] = options_.self;
@@ -426,6 +430,7 @@ void RaftServer::InstallSnapshot(const raft::Snapshot& snapshot) {
   if (!s.ok()) return Fatal(s.WithContext("snapshot from the leader"));
   applied_conf_ = snapshot.meta.conf;
   last_snapshot_index_ = snapshot.meta.index;
+  applied_bytes_since_snapshot_ = 0;
   LoadMembersFromStore();
   logger_.Log(LogLevel::kInfo,
               "installed a snapshot at index " + std::to_string(snapshot.meta.index));
@@ -434,6 +439,7 @@ void RaftServer::InstallSnapshot(const raft::Snapshot& snapshot) {
 
 void RaftServer::ApplyEntry(const raft::Entry& entry) {
   if (entry.index <= state_.applied_index()) return;
+  applied_bytes_since_snapshot_ += entry.data.size();
   if (entry.type == raft::EntryType::kConfChange) return ApplyConfEntry(entry);
   if (entry.data.empty()) return state_.MarkApplied(entry.index);
   ApplyStoreEntry(entry);
@@ -512,25 +518,64 @@ void RaftServer::ServeReads() {
 
 void RaftServer::MaybeSnapshot() {
   const raft::Index applied = state_.applied_index();
-  if (applied < last_snapshot_index_ + options_.snapshot_every_entries) return;
+  // Each node snapshots a little later than the one before it (by its id),
+  // so that replicas do not all stall on encoding at the same index.
+  const uint64_t spread = 8 + options_.self.id % 4;
+  if (applied < last_snapshot_index_ + options_.snapshot_every_entries / 8 * spread &&
+      applied_bytes_since_snapshot_ < options_.snapshot_every_bytes / 8 * spread) {
+    return;
+  }
+  if (applied <= last_snapshot_index_) return;
+  if (loop_.Now() < next_snapshot_attempt_) return;
   Result<std::vector<raft::Entry>> entry = raw_->Entries(applied, applied + 1);
   if (!entry.has_value() || entry->empty()) return;
   raft::Snapshot snapshot;
   snapshot.meta.index = applied;
   snapshot.meta.term = entry->front().term;
   snapshot.meta.conf = applied_conf_;
+  const Instant encode_start = loop_.Now();
   snapshot.data = state_.Snapshot();
-  Status s = raw_->Compact(applied, snapshot.data);
+  last_snapshot_encode_ = loop_.Now() - encode_start;
+  // Written on the storage thread (no Ready is persisted meanwhile), durable
+  // before the core forgets its log.
+  persisting_ = true;
+  auto pending = std::make_shared<raft::Snapshot>(std::move(snapshot));
+  std::weak_ptr<int> alive = alive_;
+  storage_thread_->Submit<Status>(
+      [log = log_.get(), pending] { return log->SaveSnapshot(*pending); },
+      [this, alive, pending](Status s) {
+        if (alive.expired()) return;
+        persisting_ = false;
+        OnSnapshotSaved(std::move(*pending), s);
+        ProcessReady();
+      });
+}
+
+void RaftServer::OnSnapshotSaved(raft::Snapshot snapshot, const Status& s) {
+  const raft::Index index = snapshot.meta.index;
   if (!s.ok()) {
-    logger_.Log(LogLevel::kWarn,
-                "compaction at " + std::to_string(applied) + " refused: " + s.ToString());
+    // The old snapshot and log are intact. A snapshot that cannot be written
+    // (e.g. a full disk) is logged and tried again later: the node keeps
+    // serving instead of stopping, since a restart would meet the same disk.
+    next_snapshot_attempt_ = loop_.Now() + options_.snapshot_retry;
+    metrics_->snapshot_failures.Increment();
+    logger_.Log(LogLevel::kError, "snapshot at index " + std::to_string(index) +
+                                      " failed, retrying in " + options_.snapshot_retry.ToString() +
+                                      ": " + s.ToString());
     return;
   }
-  s = log_->SaveSnapshot(snapshot);
-  if (!s.ok()) return Fatal(s);
-  last_snapshot_index_ = applied;
+  const size_t snapshot_bytes = snapshot.data.size();
+  Status compacted = raw_->Compact(index, std::move(snapshot.data));
+  if (!compacted.ok()) {
+    logger_.Log(LogLevel::kWarn,
+                "compaction at " + std::to_string(index) + " refused: " + compacted.ToString());
+  }
+  last_snapshot_index_ = std::max(last_snapshot_index_, index);
+  applied_bytes_since_snapshot_ = 0;
   metrics_->snapshots.Increment();
-  logger_.Log(LogLevel::kInfo, "snapshot at index " + std::to_string(applied));
+  logger_.Log(LogLevel::kInfo, "snapshot at index " + std::to_string(index) + ": " +
+                                   std::to_string(snapshot_bytes) + " bytes, encoded in " +
+                                   last_snapshot_encode_.ToString());
 }
 
 // ---- Periodic work ---------------------------------------------------------------
@@ -570,12 +615,24 @@ void RaftServer::Maintain() {
   Announce();
   if (leading()) {
     PromoteCaughtUpLearners();
-    const store::Revision revision = state_.revision();
-    if (revision > state_.compacted_revision() + 2 * kKeepRevisions) {
-      Propose(store::Compact{revision - kKeepRevisions}, [](Result<store::ApplyResult>) {});
-    }
+    MaybeCompactHistory();
   }
   ScheduleReady();
+}
+
+void RaftServer::MaybeCompactHistory() {
+  const store::EventHistory& history = state_.history();
+  const store::Revision revision = state_.revision();
+  if (history.CompactionPoint(options_.history_revisions, options_.history_bytes, revision) == 0) {
+    return;
+  }
+  // Down to three quarters of each bound, so that compactions are batched.
+  const store::Revision point =
+      history.CompactionPoint(std::max<uint64_t>(1, options_.history_revisions / 4 * 3),
+                              options_.history_bytes / 4 * 3, revision);
+  if (point == 0 || point <= compaction_proposed_) return;  // already on its way
+  compaction_proposed_ = point;
+  Propose(store::Compact{point}, [](Result<store::ApplyResult>) {});
 }
 
 void RaftServer::FailPendingWrites(const Status& status) {
@@ -723,6 +780,8 @@ ServerStatus RaftServer::Describe() const {
   status.leader = raw_->leader();
   status.commit = raw_->commit_index();
   status.applied = state_.applied_index();
+  status.leader_commit = raw_->leader_commit_index();
+  status.receiving_snapshot = raw_->receiving_snapshot();
   const std::vector<raft::PeerProgress> progress = raw_->progress();
   auto add = [&](raft::NodeId id, bool learner) {
     MemberStatus m;

@@ -12,8 +12,12 @@
 // durable). The loop keeps stepping messages and proposals while the write
 // runs, and the next Ready batches all of them into one fsync (group commit).
 // Once durable, committed entries are applied, read states served and the
-// Ready advanced. Every `snapshot_every_entries` applied entries the
-// state machine image becomes a snapshot (RawNode::Compact + DurableLog).
+// Ready advanced. Every `snapshot_every_entries` applied entries, or
+// `snapshot_every_bytes` of them, the state machine image becomes a snapshot:
+// written (streamed, any size) on the storage thread, then RawNode::Compact.
+// A snapshot that cannot be written is logged and retried later; the node
+// keeps serving. On the leader, Maintain keeps the store's history within
+// `history_revisions` / `history_bytes` by proposing Compact commands.
 //
 // Start-up: a data directory that holds state is restored from it (snapshot
 // image, then the log); a fresh one is bootstrapped with `initial_peers` as
@@ -74,9 +78,21 @@ struct RaftServerOptions {
   int heartbeat_ticks = 5;
   net::CertFiles tls;
   bool plaintext = false;
-  // Applied entries between snapshots. Smaller = shorter restarts and log,
-  // more snapshot writes.
+  // Applied entries between snapshots (node i waits (8 + i % 4) / 8 of it,
+  // so that replicas do not snapshot at once). Smaller = shorter restarts and
+  // log, more snapshot writes.
   uint64_t snapshot_every_entries = 10000;
+  // ... or once the entries applied since the last snapshot hold this many
+  // bytes, so that large values do not pile up in the in-memory log.
+  uint64_t snapshot_every_bytes = uint64_t{64} << 20;
+  // History the store keeps for watches (config `store:`): the leader
+  // proposes a Compact once the history spans more than history_revisions
+  // revisions or holds more than history_bytes (keys, values and previous
+  // values), down to three quarters of the bound.
+  uint64_t history_revisions = 10000;
+  uint64_t history_bytes = uint64_t{64} << 20;
+  // A failed snapshot (e.g. a full disk) is logged and tried again after this.
+  Duration snapshot_retry = Duration::Seconds(10);
   // Bound on a write or a read, from request to completion.
   Duration request_timeout = Duration::Seconds(5);
   uint64_t seed = 0;  // election jitter; 0 derives one from the clock and id
@@ -105,6 +121,8 @@ struct ServerStatus {
   uint64_t leader = 0;
   uint64_t commit = 0;
   uint64_t applied = 0;
+  uint64_t leader_commit = 0;         // the leader's commit index as far as known
+  bool receiving_snapshot = false;    // a snapshot from the leader is arriving
   std::vector<MemberStatus> members;  // voters then learners, by id
 };
 
@@ -202,6 +220,8 @@ class RaftServer {
   // until `deadline`; `done` runs when it is applied.
   void ProposeMembershipChange(raft::ConfChange change, Instant deadline, DoneFn done);
   void MaybeSnapshot();
+  void OnSnapshotSaved(raft::Snapshot snapshot, const Status& s);
+  void MaybeCompactHistory();
   void Maintain();
   void FailPendingWrites(const Status& status);
   void Fatal(const Status& status);
@@ -229,6 +249,10 @@ class RaftServer {
   store::StateMachine state_;
   raft::ConfState applied_conf_;
   raft::Index last_snapshot_index_ = 0;
+  Instant next_snapshot_attempt_;
+  uint64_t applied_bytes_since_snapshot_ = 0;
+  Duration last_snapshot_encode_;
+  store::Revision compaction_proposed_ = 0;
   Observer observer_;
   std::function<void(uint64_t from)> on_heartbeat_;
 
