@@ -153,6 +153,7 @@ Status RaftServer::Open() {
       if (!s.ok()) return s.WithContext("snapshot in " + options_.data_dir);
       applied_conf_ = restored.snapshot.meta.conf;
       last_snapshot_index_ = restored.snapshot.meta.index;
+      last_snapshot_bytes_ = restored.snapshot.data.size();
       LoadMembersFromStore();
     }
     BATON_ASSIGN_OR_RETURN(raw_, raft::RawNode::Restore(config, restored, rng_, logger_));
@@ -430,6 +431,7 @@ void RaftServer::InstallSnapshot(const raft::Snapshot& snapshot) {
   if (!s.ok()) return Fatal(s.WithContext("snapshot from the leader"));
   applied_conf_ = snapshot.meta.conf;
   last_snapshot_index_ = snapshot.meta.index;
+  last_snapshot_bytes_ = snapshot.data.size();
   applied_bytes_since_snapshot_ = 0;
   LoadMembersFromStore();
   logger_.Log(LogLevel::kInfo,
@@ -520,9 +522,12 @@ void RaftServer::MaybeSnapshot() {
   const raft::Index applied = state_.applied_index();
   // Each node snapshots a little later than the one before it (by its id),
   // so that replicas do not all stall on encoding at the same index.
+  // The byte trigger is at least the last snapshot's size, so that writing
+  // snapshots costs at most about as much disk as the entries they replace.
   const uint64_t spread = 8 + options_.self.id % 4;
+  const uint64_t every_bytes = std::max(options_.snapshot_every_bytes, last_snapshot_bytes_);
   if (applied < last_snapshot_index_ + options_.snapshot_every_entries / 8 * spread &&
-      applied_bytes_since_snapshot_ < options_.snapshot_every_bytes / 8 * spread) {
+      applied_bytes_since_snapshot_ < every_bytes / 8 * spread) {
     return;
   }
   if (applied <= last_snapshot_index_) return;
@@ -565,6 +570,7 @@ void RaftServer::OnSnapshotSaved(raft::Snapshot snapshot, const Status& s) {
     return;
   }
   const size_t snapshot_bytes = snapshot.data.size();
+  last_snapshot_bytes_ = snapshot_bytes;
   Status compacted = raw_->Compact(index, std::move(snapshot.data));
   if (!compacted.ok()) {
     logger_.Log(LogLevel::kWarn,

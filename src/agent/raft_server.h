@@ -83,7 +83,8 @@ struct RaftServerOptions {
   // log, more snapshot writes.
   uint64_t snapshot_every_entries = 10000;
   // ... or once the entries applied since the last snapshot hold this many
-  // bytes, so that large values do not pile up in the in-memory log.
+  // bytes (or the last snapshot's size, if larger), so that large values do
+  // not pile up in the in-memory log.
   uint64_t snapshot_every_bytes = uint64_t{64} << 20;
   // History the store keeps for watches (config `store:`): the leader
   // proposes a Compact once the history spans more than history_revisions
@@ -251,6 +252,7 @@ class RaftServer {
   raft::Index last_snapshot_index_ = 0;
   Instant next_snapshot_attempt_;
   uint64_t applied_bytes_since_snapshot_ = 0;
+  uint64_t last_snapshot_bytes_ = 0;
   Duration last_snapshot_encode_;
   store::Revision compaction_proposed_ = 0;
   Observer observer_;
