@@ -101,7 +101,8 @@ RaftServer::RaftServer(net::EventLoop& loop, Logger& logger, admin::MetricsRegis
 }
 
 RaftServer::~RaftServer() {
-  storage_thread_.reset();  // waits for a write in flight; its completion is dropped
+  snapshot_thread_.reset();  // waits for an encoding in flight; its completion is dropped
+  storage_thread_.reset();   // waits for a write in flight; its completion is dropped
   tick_timer_.Cancel();
   maintain_timer_.Cancel();
   transport_.reset();
@@ -138,6 +139,7 @@ Status RaftServer::Open() {
   if (ec) return Status::IOError("data_dir " + options_.data_dir + ": " + ec.message());
   BATON_ASSIGN_OR_RETURN(log_, storage::DurableLog::Open(options_.data_dir, logger_));
   storage_thread_ = std::make_unique<net::WorkerPool>(loop_, 1);
+  snapshot_thread_ = std::make_unique<net::WorkerPool>(loop_, 1);
   const raft::RestoredState& restored = log_->state();
   const bool fresh = restored.hard_state == raft::HardState{} && restored.snapshot.empty() &&
                      restored.entries.empty();
@@ -394,6 +396,7 @@ void RaftServer::FinishReady(const raft::Ready& ready) {
   }
   raw_->Advance(ready);
   ServeReads();
+  SaveEncodedSnapshot();
   MaybeSnapshot();
 }
 
@@ -531,26 +534,50 @@ void RaftServer::MaybeSnapshot() {
     return;
   }
   if (applied <= last_snapshot_index_) return;
-  if (loop_.Now() < next_snapshot_attempt_) return;
+  if (snapshot_in_progress_ || loop_.Now() < next_snapshot_attempt_) return;
   Result<std::vector<raft::Entry>> entry = raw_->Entries(applied, applied + 1);
   if (!entry.has_value() || entry->empty()) return;
   raft::Snapshot snapshot;
   snapshot.meta.index = applied;
   snapshot.meta.term = entry->front().term;
   snapshot.meta.conf = applied_conf_;
-  const Instant encode_start = loop_.Now();
-  snapshot.data = state_.Snapshot();
-  last_snapshot_encode_ = loop_.Now() - encode_start;
-  // Written on the storage thread (no Ready is persisted meanwhile), durable
-  // before the core forgets its log.
-  persisting_ = true;
+  // The loop only copies the state (a plain value). The image is encoded on
+  // the snapshot thread while Readys go on, then written on the storage
+  // thread (SaveEncodedSnapshot), durable before the core forgets its log.
+  const Instant copy_start = loop_.Now();
+  auto image = std::make_shared<const store::StateMachine>(state_);
+  last_snapshot_copy_ = loop_.Now() - copy_start;
+  snapshot_in_progress_ = true;
   auto pending = std::make_shared<raft::Snapshot>(std::move(snapshot));
+  std::weak_ptr<int> alive = alive_;
+  snapshot_thread_->Submit<bool>(
+      [pending, image] {
+        pending->data = image->Snapshot();
+        return true;
+      },
+      [this, alive, pending](bool) {
+        if (alive.expired()) return;
+        encoded_snapshot_ = pending;
+        SaveEncodedSnapshot();
+      });
+}
+
+void RaftServer::SaveEncodedSnapshot() {
+  if (encoded_snapshot_ == nullptr || persisting_ || failed_) return;
+  std::shared_ptr<raft::Snapshot> pending = std::move(encoded_snapshot_);
+  encoded_snapshot_.reset();
+  if (pending->meta.index <= last_snapshot_index_) {  // a leader's snapshot came first
+    snapshot_in_progress_ = false;
+    return;
+  }
+  persisting_ = true;
   std::weak_ptr<int> alive = alive_;
   storage_thread_->Submit<Status>(
       [log = log_.get(), pending] { return log->SaveSnapshot(*pending); },
       [this, alive, pending](Status s) {
         if (alive.expired()) return;
         persisting_ = false;
+        snapshot_in_progress_ = false;
         OnSnapshotSaved(std::move(*pending), s);
         ProcessReady();
       });
@@ -579,9 +606,9 @@ void RaftServer::OnSnapshotSaved(raft::Snapshot snapshot, const Status& s) {
   last_snapshot_index_ = std::max(last_snapshot_index_, index);
   applied_bytes_since_snapshot_ = 0;
   metrics_->snapshots.Increment();
-  logger_.Log(LogLevel::kInfo, "snapshot at index " + std::to_string(index) + ": " +
-                                   std::to_string(snapshot_bytes) + " bytes, encoded in " +
-                                   last_snapshot_encode_.ToString());
+  logger_.Log(LogLevel::kInfo,
+              "snapshot at index " + std::to_string(index) + ": " + std::to_string(snapshot_bytes) +
+                  " bytes, the loop copied the state in " + last_snapshot_copy_.ToString());
 }
 
 // ---- Periodic work ---------------------------------------------------------------

@@ -14,7 +14,9 @@
 // Once durable, committed entries are applied, read states served and the
 // Ready advanced. Every `snapshot_every_entries` applied entries, or
 // `snapshot_every_bytes` of them, the state machine image becomes a snapshot:
-// written (streamed, any size) on the storage thread, then RawNode::Compact.
+// the loop copies the state, a snapshot thread encodes it while Readys go
+// on, the storage thread writes it (streamed, any size) between Readys, then
+// RawNode::Compact.
 // A snapshot that cannot be written is logged and retried later; the node
 // keeps serving. On the leader, Maintain keeps the store's history within
 // `history_revisions` / `history_bytes` by proposing Compact commands.
@@ -221,6 +223,7 @@ class RaftServer {
   // until `deadline`; `done` runs when it is applied.
   void ProposeMembershipChange(raft::ConfChange change, Instant deadline, DoneFn done);
   void MaybeSnapshot();
+  void SaveEncodedSnapshot();
   void OnSnapshotSaved(raft::Snapshot snapshot, const Status& s);
   void MaybeCompactHistory();
   void Maintain();
@@ -245,6 +248,10 @@ class RaftServer {
   std::unique_ptr<storage::DurableLog> log_;
   // Writes and fsyncs the log off the loop; one job at a time (persisting_).
   std::unique_ptr<net::WorkerPool> storage_thread_;
+  // Encodes snapshot images off the loop; one at a time.
+  std::unique_ptr<net::WorkerPool> snapshot_thread_;
+  bool snapshot_in_progress_ = false;
+  std::shared_ptr<raft::Snapshot> encoded_snapshot_;  // encoded, waiting to be written
   std::unique_ptr<raft::RawNode> raw_;
   std::unique_ptr<net::PeerTransport> transport_;
   store::StateMachine state_;
@@ -253,7 +260,7 @@ class RaftServer {
   Instant next_snapshot_attempt_;
   uint64_t applied_bytes_since_snapshot_ = 0;
   uint64_t last_snapshot_bytes_ = 0;
-  Duration last_snapshot_encode_;
+  Duration last_snapshot_copy_;
   store::Revision compaction_proposed_ = 0;
   Observer observer_;
   std::function<void(uint64_t from)> on_heartbeat_;
