@@ -195,7 +195,11 @@ Status RaftTestCluster::ProposeAndStabilize(NodeId id, const std::string& data) 
 }
 
 Status RaftTestCluster::Compact(NodeId id, Index index) {
-  Status s = node(id).Compact(index, "snapshot@" + std::to_string(index));
+  return Compact(id, index, "snapshot@" + std::to_string(index));
+}
+
+Status RaftTestCluster::Compact(NodeId id, Index index, const std::string& data) {
+  Status s = node(id).Compact(index, data);
   if (!s.ok()) return s;
   Disk& disk = disks_.at(id);
   auto it = std::find_if(disk.entries.begin(), disk.entries.end(),
@@ -204,7 +208,7 @@ Status RaftTestCluster::Compact(NodeId id, Index index) {
   disk.snapshot.meta.index = index;
   disk.snapshot.meta.term = it->term;
   disk.snapshot.meta.conf = node(id).conf_state();
-  disk.snapshot.data = "snapshot@" + std::to_string(index);
+  disk.snapshot.data = data;
   disk.entries.erase(disk.entries.begin(), it + 1);
   return s;
 }

@@ -81,8 +81,10 @@ class RaftTestCluster {
   NodeId Leader() const;
   // Proposes on `id` and stabilizes; returns the Propose status.
   Status ProposeAndStabilize(NodeId id, const std::string& data);
-  // Compacts `id`'s log up to `index` (its disk keeps the snapshot).
+  // Compacts `id`'s log up to `index` (its disk keeps the snapshot), with
+  // the image "snapshot@<index>" or `data`.
   Status Compact(NodeId id, Index index);
+  Status Compact(NodeId id, Index index, const std::string& data);
 
   // Messages queued right now (after ProcessReadies), in order.
   const std::deque<Message>& queued() const { return queue_; }

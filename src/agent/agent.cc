@@ -125,6 +125,8 @@ Result<std::unique_ptr<Agent>> Agent::Create(net::EventLoop& loop, Logger& logge
   raft.peer_handshake_timeout = limits.peer.handshake_timeout;
   raft.peer_observer = agent->peer_listener_.get();
   raft.on_fatal = std::move(options.on_fatal);
+  raft.history_revisions = config.store.history_revisions;
+  raft.history_bytes = config.store.history_bytes;
   BATON_ASSIGN_OR_RETURN(agent->raft_,
                          RaftServer::Create(loop, logger, agent->metrics_, std::move(raft)));
   agent->store_ = std::make_unique<StoreService>(loop, *agent->raft_);

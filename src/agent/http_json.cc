@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/write_outcome.h"
+#include "raft/raw_node.h"
 
 namespace baton::agent {
 namespace {
@@ -70,7 +71,7 @@ admin::HttpResponse StatusResponse(const Status& status) {
                    {"outcome", "unknown"}}));
   }
   return admin::HttpResponse::Json(
-      HttpStatusFor(status.code()),
+      raft::IsEntryTooLarge(status) ? 413 : HttpStatusFor(status.code()),
       Dump({{"error", status.message()}, {"code", std::string(StatusCodeName(status.code()))}}));
 }
 

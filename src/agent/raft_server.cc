@@ -13,8 +13,6 @@ namespace {
 
 constexpr Duration kMaintainPeriod = Duration::Millis(100);
 constexpr Duration kAnnouncePeriod = Duration::Seconds(1);
-// Revisions of event history kept for watchers before the leader compacts.
-constexpr uint64_t kKeepRevisions = 10000;
 // A learner this close to the leader's last index is promoted to voter.
 constexpr uint64_t kCatchUpEntries = 16;
 
@@ -50,7 +48,9 @@ struct RaftServer::Metrics {
                                       "Raft messages the transport refused to queue.")),
         malformed(r.AddCounter("raft_malformed_frames_total",
                                "Peer payloads dropped because they could not be decoded.")),
-        snapshots(r.AddCounter("raft_snapshots_total", "Snapshots taken of the state machine.")) {}
+        snapshots(r.AddCounter("raft_snapshots_total", "Snapshots taken of the state machine.")),
+        snapshot_failures(r.AddCounter("raft_snapshot_failures_total",
+                                       "Snapshots that could not be written (retried later).")) {}
 
   struct Peer {
     admin::Gauge* rtt = nullptr;
@@ -85,6 +85,7 @@ struct RaftServer::Metrics {
   admin::Counter& messages_dropped;
   admin::Counter& malformed;
   admin::Counter& snapshots;
+  admin::Counter& snapshot_failures;
   std::map<std::string, Peer> peers;
 };
 
@@ -101,7 +102,8 @@ RaftServer::RaftServer(net::EventLoop& loop, Logger& logger, admin::MetricsRegis
 }
 
 RaftServer::~RaftServer() {
-  storage_thread_.reset();  // waits for a write in flight; its completion is dropped
+  snapshot_thread_.reset();  // waits for an encoding in flight; its completion is dropped
+  storage_thread_.reset();   // waits for a write in flight; its completion is dropped
   tick_timer_.Cancel();
   maintain_timer_.Cancel();
   transport_.reset();
@@ -126,6 +128,9 @@ Status RaftServer::Open() {
   config.election_ticks = options_.election_ticks;
   config.heartbeat_ticks = options_.heartbeat_ticks;
   BATON_RETURN_IF_ERROR(config.Validate());
+  if (options_.history_revisions < 1) {
+    return Status::InvalidArgument("history_revisions must be at least 1");
+  }
 
   for (const MemberInfo& peer : options_.initial_peers) members_[peer.id] = peer;
   members_[options_.self.id] = options_.self;
@@ -135,6 +140,7 @@ Status RaftServer::Open() {
   if (ec) return Status::IOError("data_dir " + options_.data_dir + ": " + ec.message());
   BATON_ASSIGN_OR_RETURN(log_, storage::DurableLog::Open(options_.data_dir, logger_));
   storage_thread_ = std::make_unique<net::WorkerPool>(loop_, 1);
+  snapshot_thread_ = std::make_unique<net::WorkerPool>(loop_, 1);
   const raft::RestoredState& restored = log_->state();
   const bool fresh = restored.hard_state == raft::HardState{} && restored.snapshot.empty() &&
                      restored.entries.empty();
@@ -150,6 +156,7 @@ Status RaftServer::Open() {
       if (!s.ok()) return s.WithContext("snapshot in " + options_.data_dir);
       applied_conf_ = restored.snapshot.meta.conf;
       last_snapshot_index_ = restored.snapshot.meta.index;
+      last_snapshot_bytes_ = restored.snapshot.data.size();
       LoadMembersFromStore();
     }
     BATON_ASSIGN_OR_RETURN(raw_, raft::RawNode::Restore(config, restored, rng_, logger_));
@@ -394,6 +401,7 @@ void RaftServer::FinishReady(const raft::Ready& ready) {
   }
   raw_->Advance(ready);
   ServeReads();
+  SaveEncodedSnapshot();
   MaybeSnapshot();
 }
 
@@ -433,6 +441,8 @@ void RaftServer::InstallSnapshot(const raft::Snapshot& snapshot) {
   if (!s.ok()) return Fatal(s.WithContext("snapshot from the leader"));
   applied_conf_ = snapshot.meta.conf;
   last_snapshot_index_ = snapshot.meta.index;
+  last_snapshot_bytes_ = snapshot.data.size();
+  applied_bytes_since_snapshot_ = 0;
   LoadMembersFromStore();
   logger_.Log(LogLevel::kInfo,
               "installed a snapshot at index " + std::to_string(snapshot.meta.index));
@@ -441,6 +451,7 @@ void RaftServer::InstallSnapshot(const raft::Snapshot& snapshot) {
 
 void RaftServer::ApplyEntry(const raft::Entry& entry) {
   if (entry.index <= state_.applied_index()) return;
+  applied_bytes_since_snapshot_ += entry.data.size();
   if (entry.type == raft::EntryType::kConfChange) return ApplyConfEntry(entry);
   if (entry.data.empty()) return state_.MarkApplied(entry.index);
   ApplyStoreEntry(entry);
@@ -519,25 +530,92 @@ void RaftServer::ServeReads() {
 
 void RaftServer::MaybeSnapshot() {
   const raft::Index applied = state_.applied_index();
-  if (applied < last_snapshot_index_ + options_.snapshot_every_entries) return;
+  // Each node snapshots a little later than the one before it (by its id),
+  // so that replicas do not all stall on encoding at the same index.
+  // The byte trigger is at least the last snapshot's size, so that writing
+  // snapshots costs at most about as much disk as the entries they replace.
+  const uint64_t spread = 8 + options_.self.id % 4;
+  const uint64_t every_bytes = std::max(options_.snapshot_every_bytes, last_snapshot_bytes_);
+  if (applied < last_snapshot_index_ + options_.snapshot_every_entries / 8 * spread &&
+      applied_bytes_since_snapshot_ < every_bytes / 8 * spread) {
+    return;
+  }
+  if (applied <= last_snapshot_index_) return;
+  if (snapshot_in_progress_ || loop_.Now() < next_snapshot_attempt_) return;
   Result<std::vector<raft::Entry>> entry = raw_->Entries(applied, applied + 1);
   if (!entry.has_value() || entry->empty()) return;
   raft::Snapshot snapshot;
   snapshot.meta.index = applied;
   snapshot.meta.term = entry->front().term;
   snapshot.meta.conf = applied_conf_;
-  snapshot.data = state_.Snapshot();
-  Status s = raw_->Compact(applied, snapshot.data);
-  if (!s.ok()) {
-    logger_.Log(LogLevel::kWarn,
-                "compaction at " + std::to_string(applied) + " refused: " + s.ToString());
+  // The loop only copies the state (a plain value). The image is encoded on
+  // the snapshot thread while Readys go on, then written on the storage
+  // thread (SaveEncodedSnapshot), durable before the core forgets its log.
+  const Instant copy_start = loop_.Now();
+  auto image = std::make_shared<const store::StateMachine>(state_);
+  last_snapshot_copy_ = loop_.Now() - copy_start;
+  snapshot_in_progress_ = true;
+  auto pending = std::make_shared<raft::Snapshot>(std::move(snapshot));
+  std::weak_ptr<int> alive = alive_;
+  snapshot_thread_->Submit<bool>(
+      [pending, image] {
+        pending->data = image->Snapshot();
+        return true;
+      },
+      [this, alive, pending](bool) {
+        if (alive.expired()) return;
+        encoded_snapshot_ = pending;
+        SaveEncodedSnapshot();
+      });
+}
+
+void RaftServer::SaveEncodedSnapshot() {
+  if (encoded_snapshot_ == nullptr || persisting_ || failed_) return;
+  std::shared_ptr<raft::Snapshot> pending = std::move(encoded_snapshot_);
+  encoded_snapshot_.reset();
+  if (pending->meta.index <= last_snapshot_index_) {  // a leader's snapshot came first
+    snapshot_in_progress_ = false;
     return;
   }
-  s = log_->SaveSnapshot(snapshot);
-  if (!s.ok()) return Fatal(s);
-  last_snapshot_index_ = applied;
+  persisting_ = true;
+  std::weak_ptr<int> alive = alive_;
+  storage_thread_->Submit<Status>(
+      [log = log_.get(), pending] { return log->SaveSnapshot(*pending); },
+      [this, alive, pending](Status s) {
+        if (alive.expired()) return;
+        persisting_ = false;
+        snapshot_in_progress_ = false;
+        OnSnapshotSaved(std::move(*pending), s);
+        ProcessReady();
+      });
+}
+
+void RaftServer::OnSnapshotSaved(raft::Snapshot snapshot, const Status& s) {
+  const raft::Index index = snapshot.meta.index;
+  if (!s.ok()) {
+    // The old snapshot and log are intact. A snapshot that cannot be written
+    // (e.g. a full disk) is logged and tried again later: the node keeps
+    // serving instead of stopping, since a restart would meet the same disk.
+    next_snapshot_attempt_ = loop_.Now() + options_.snapshot_retry;
+    metrics_->snapshot_failures.Increment();
+    logger_.Log(LogLevel::kError, "snapshot at index " + std::to_string(index) +
+                                      " failed, retrying in " + options_.snapshot_retry.ToString() +
+                                      ": " + s.ToString());
+    return;
+  }
+  const size_t snapshot_bytes = snapshot.data.size();
+  last_snapshot_bytes_ = snapshot_bytes;
+  Status compacted = raw_->Compact(index, std::move(snapshot.data));
+  if (!compacted.ok()) {
+    logger_.Log(LogLevel::kWarn,
+                "compaction at " + std::to_string(index) + " refused: " + compacted.ToString());
+  }
+  last_snapshot_index_ = std::max(last_snapshot_index_, index);
+  applied_bytes_since_snapshot_ = 0;
   metrics_->snapshots.Increment();
-  logger_.Log(LogLevel::kInfo, "snapshot at index " + std::to_string(applied));
+  logger_.Log(LogLevel::kInfo,
+              "snapshot at index " + std::to_string(index) + ": " + std::to_string(snapshot_bytes) +
+                  " bytes, the loop copied the state in " + last_snapshot_copy_.ToString());
 }
 
 // ---- Periodic work ---------------------------------------------------------------
@@ -577,12 +655,24 @@ void RaftServer::Maintain() {
   Announce();
   if (leading()) {
     PromoteCaughtUpLearners();
-    const store::Revision revision = state_.revision();
-    if (revision > state_.compacted_revision() + 2 * kKeepRevisions) {
-      Propose(store::Compact{revision - kKeepRevisions}, [](Result<store::ApplyResult>) {});
-    }
+    MaybeCompactHistory();
   }
   ScheduleReady();
+}
+
+void RaftServer::MaybeCompactHistory() {
+  const store::EventHistory& history = state_.history();
+  const store::Revision revision = state_.revision();
+  if (history.CompactionPoint(options_.history_revisions, options_.history_bytes, revision) == 0) {
+    return;
+  }
+  // Down to three quarters of each bound, so that compactions are batched.
+  const store::Revision point =
+      history.CompactionPoint(std::max<uint64_t>(1, options_.history_revisions / 4 * 3),
+                              options_.history_bytes / 4 * 3, revision);
+  if (point == 0 || point <= compaction_proposed_) return;  // already on its way
+  compaction_proposed_ = point;
+  Propose(store::Compact{point}, [](Result<store::ApplyResult>) {});
 }
 
 void RaftServer::FailPendingWrites(const Status& status) {
@@ -730,6 +820,8 @@ ServerStatus RaftServer::Describe() const {
   status.leader = raw_->leader();
   status.commit = raw_->commit_index();
   status.applied = state_.applied_index();
+  status.leader_commit = raw_->leader_commit_index();
+  status.receiving_snapshot = raw_->receiving_snapshot();
   const std::vector<raft::PeerProgress> progress = raw_->progress();
   auto add = [&](raft::NodeId id, bool learner) {
     MemberStatus m;

@@ -12,8 +12,14 @@
 // durable). The loop keeps stepping messages and proposals while the write
 // runs, and the next Ready batches all of them into one fsync (group commit).
 // Once durable, committed entries are applied, read states served and the
-// Ready advanced. Every `snapshot_every_entries` applied entries the
-// state machine image becomes a snapshot (RawNode::Compact + DurableLog).
+// Ready advanced. Every `snapshot_every_entries` applied entries, or
+// `snapshot_every_bytes` of them, the state machine image becomes a snapshot:
+// the loop copies the state, a snapshot thread encodes it while Readys go
+// on, the storage thread writes it (streamed, any size) between Readys, then
+// RawNode::Compact.
+// A snapshot that cannot be written is logged and retried later; the node
+// keeps serving. On the leader, Maintain keeps the store's history within
+// `history_revisions` / `history_bytes` by proposing Compact commands.
 //
 // Start-up: a data directory that holds state is restored from it (snapshot
 // image, then the log); a fresh one is bootstrapped with `initial_peers` as
@@ -80,9 +86,22 @@ struct RaftServerOptions {
   size_t peer_max_unauthenticated = 16;
   Duration peer_handshake_timeout = Duration::Seconds(5);
   limits::ListenerObserver* peer_observer = nullptr;
-  // Applied entries between snapshots. Smaller = shorter restarts and log,
-  // more snapshot writes.
+  // Applied entries between snapshots (node i waits (8 + i % 4) / 8 of it,
+  // so that replicas do not snapshot at once). Smaller = shorter restarts and
+  // log, more snapshot writes.
   uint64_t snapshot_every_entries = 10000;
+  // ... or once the entries applied since the last snapshot hold this many
+  // bytes (or the last snapshot's size, if larger), so that large values do
+  // not pile up in the in-memory log.
+  uint64_t snapshot_every_bytes = uint64_t{64} << 20;
+  // History the store keeps for watches (config `store:`): the leader
+  // proposes a Compact once the history spans more than history_revisions
+  // revisions or holds more than history_bytes (keys, values and previous
+  // values), down to three quarters of the bound.
+  uint64_t history_revisions = 10000;
+  uint64_t history_bytes = uint64_t{64} << 20;
+  // A failed snapshot (e.g. a full disk) is logged and tried again after this.
+  Duration snapshot_retry = Duration::Seconds(10);
   // Bound on a write or a read, from request to completion.
   Duration request_timeout = Duration::Seconds(5);
   uint64_t seed = 0;  // election jitter; 0 derives one from the clock and id
@@ -111,6 +130,8 @@ struct ServerStatus {
   uint64_t leader = 0;
   uint64_t commit = 0;
   uint64_t applied = 0;
+  uint64_t leader_commit = 0;         // the leader's commit index as far as known
+  bool receiving_snapshot = false;    // a snapshot from the leader is arriving
   std::vector<MemberStatus> members;  // voters then learners, by id
 };
 
@@ -208,6 +229,9 @@ class RaftServer {
   // until `deadline`; `done` runs when it is applied.
   void ProposeMembershipChange(raft::ConfChange change, Instant deadline, DoneFn done);
   void MaybeSnapshot();
+  void SaveEncodedSnapshot();
+  void OnSnapshotSaved(raft::Snapshot snapshot, const Status& s);
+  void MaybeCompactHistory();
   void Maintain();
   void FailPendingWrites(const Status& status);
   void Fatal(const Status& status);
@@ -230,11 +254,20 @@ class RaftServer {
   std::unique_ptr<storage::DurableLog> log_;
   // Writes and fsyncs the log off the loop; one job at a time (persisting_).
   std::unique_ptr<net::WorkerPool> storage_thread_;
+  // Encodes snapshot images off the loop; one at a time.
+  std::unique_ptr<net::WorkerPool> snapshot_thread_;
+  bool snapshot_in_progress_ = false;
+  std::shared_ptr<raft::Snapshot> encoded_snapshot_;  // encoded, waiting to be written
   std::unique_ptr<raft::RawNode> raw_;
   std::unique_ptr<net::PeerTransport> transport_;
   store::StateMachine state_;
   raft::ConfState applied_conf_;
   raft::Index last_snapshot_index_ = 0;
+  Instant next_snapshot_attempt_;
+  uint64_t applied_bytes_since_snapshot_ = 0;
+  uint64_t last_snapshot_bytes_ = 0;
+  Duration last_snapshot_copy_;
+  store::Revision compaction_proposed_ = 0;
   Observer observer_;
   std::function<void(uint64_t from)> on_heartbeat_;
 

@@ -95,9 +95,11 @@ void InstallStatusRoutes(admin::AdminServer& server, const AdminContext& c) {
     std::string reason;
     if (s.leader == 0) {
       reason = "no leader known";
-    } else if (s.applied + kReadyApplyLag < s.commit) {
-      reason = "applied index " + std::to_string(s.applied) + " behind commit index " +
-               std::to_string(s.commit);
+    } else if (s.receiving_snapshot) {
+      reason = "receiving a snapshot from the leader";
+    } else if (s.applied + kReadyApplyLag < s.leader_commit) {
+      reason = "applied index " + std::to_string(s.applied) + " behind the leader's commit index " +
+               std::to_string(s.leader_commit);
     }
     if (reason.empty()) return reply(HttpResponse::Json(200, R"({"status":"ready"})"));
     reply(HttpResponse::Json(503, Dump({{"status", "not ready"}, {"reason", reason}})));

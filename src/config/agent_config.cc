@@ -206,6 +206,14 @@ std::optional<Violation> AgentConfig::Check() const {
   if (auto v = CheckTiming(timing)) return v;
   if (auto v = CheckTls(tls)) return v;
   if (auto v = CheckDetection(detection)) return v;
+  if (store.history_revisions < 100) {
+    return Violation{"store.history_revisions",
+                     "must be at least 100, got " + std::to_string(store.history_revisions)};
+  }
+  if (store.history_bytes < (uint64_t{1} << 20)) {
+    return Violation{"store.history_bytes", "must be at least 1048576 (1 MiB), got " +
+                                                std::to_string(store.history_bytes)};
+  }
   if (sentinel && (*sentinel == listen.peer || *sentinel == listen.admin)) {
     return Violation{"sentinel.listen",
                      sentinel->ToString() + " is already listen.peer or listen.admin"};

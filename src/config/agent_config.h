@@ -132,6 +132,19 @@ struct DetectionConfig {
   }
 };
 
+// The cluster store's history (docs/store.md, "History and snapshots"):
+// like etcd's auto-compaction, the store leader compacts the change history
+// watches replay once it exceeds either bound. Every agent should use the
+// same values (the one leading decides).
+struct StoreConfig {
+  // Revisions of history kept. Default 10000; at least 100. Fewer = smaller
+  // snapshots; a watcher further behind than this must re-read.
+  uint64_t history_revisions = 10000;
+  // Bytes of history kept (keys, values and previous values). Default 64 MiB;
+  // at least 1 MiB. Bounds snapshot size when values are large.
+  uint64_t history_bytes = uint64_t{64} << 20;
+};
+
 struct AgentConfig {
   NodeConfig node;
   ClusterConfig cluster;
@@ -147,6 +160,7 @@ struct AgentConfig {
   AdminConfig admin;
   LogConfig log;
   DetectionConfig detection;
+  StoreConfig store;
   // Replicated services this cluster manages (docs/configuration.md,
   // "Groups"). Every agent of the cluster should hold the same list; each
   // runs the checks and supervision of the members whose node it is.

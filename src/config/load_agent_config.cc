@@ -70,6 +70,10 @@ void BindAgentConfig(MapReader& root, AgentConfig* c) {
   root.Section("log", Presence::kOptional, [c](MapReader& m) { BindLog(m, &c->log); });
   root.Section("detection", Presence::kOptional,
                [c](MapReader& m) { BindDetection(m, &c->detection); });
+  root.Section("store", Presence::kOptional, [c](MapReader& m) {
+    m.Optional("history_revisions", &c->store.history_revisions);
+    m.Optional("history_bytes", &c->store.history_bytes);
+  });
   root.Section("sentinel", Presence::kOptional,
                [c](MapReader& m) { m.Required("listen", &c->sentinel.emplace()); });
   root.Section("limits", Presence::kOptional, [c](MapReader& m) { BindLimits(m, &c->limits); });

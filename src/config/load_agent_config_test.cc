@@ -154,6 +154,26 @@ TEST(ParseAgentConfig, CrossFieldRulesNameTheLineOfTheKeyTheyBlame) {
             "n1.yaml:5: cluster.name: expected letters, digits, '.', '_' or '-', got \"my demo\"");
 }
 
+TEST(ParseAgentConfig, StoreHistoryBoundsAreReadAndValidated) {
+  Result<AgentConfig> defaults = ParseAgentConfig(kValid, "n1.yaml");
+  ASSERT_TRUE(defaults.has_value()) << defaults.error().ToString();
+  EXPECT_EQ(defaults->store.history_revisions, 10000u);
+  EXPECT_EQ(defaults->store.history_bytes, uint64_t{64} << 20);
+  Result<AgentConfig> set = ParseAgentConfig(Edit("format: json\n",
+                                                  "format: json\nstore:\n  history_revisions: 500\n"
+                                                  "  history_bytes: 2000000\n"),
+                                             "n1.yaml");
+  ASSERT_TRUE(set.has_value()) << set.error().ToString();
+  EXPECT_EQ(set->store.history_revisions, 500u);
+  EXPECT_EQ(set->store.history_bytes, 2000000u);
+  EXPECT_NE(ErrorFor(Edit("format: json\n", "format: json\nstore: { history_revisions: 50 }\n"))
+                .find("store.history_revisions: must be at least 100, got 50"),
+            std::string::npos);
+  EXPECT_NE(ErrorFor(Edit("format: json\n", "format: json\nstore: { history_bytes: 1000 }\n"))
+                .find("store.history_bytes: must be at least 1048576"),
+            std::string::npos);
+}
+
 TEST(ParseAgentConfig, TlsIsAllThreeFilesOrExplicitPlaintext) {
   EXPECT_EQ(ErrorFor(Edit("tls:\n  ca: ca.pem\n  cert: n1.pem\n  key: n1.key\n", "")),
             "n1.yaml:1: tls: peer traffic is never plaintext by default; set all of tls.ca, "

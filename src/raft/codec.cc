@@ -8,7 +8,7 @@ namespace baton::raft {
 namespace {
 
 constexpr uint8_t kMaxEntryType = static_cast<uint8_t>(EntryType::kConfChange);
-constexpr uint8_t kMaxMessageType = static_cast<uint8_t>(MessageType::kReadIndexResponse);
+constexpr uint8_t kMaxMessageType = static_cast<uint8_t>(MessageType::kSnapshotResponse);
 // The fewest bytes an encoded entry can take: term, index, type, data length.
 constexpr size_t kMinEntryBytes = 4;
 
@@ -116,6 +116,7 @@ bool GetMessage(Decoder* in, Message* m) {
       !in->GetVarint64(&m->commit) || !GetBool(in, &m->reject) ||
       !in->GetVarint64(&m->reject_hint) || !in->GetVarint64(&m->reject_hint_term) ||
       !in->GetVarint64(&m->context) || !GetEntries(in, &m->entries) ||
+      !in->GetVarint64(&m->snapshot_offset) || !in->GetVarint64(&m->snapshot_size) ||
       !GetBool(in, &has_snapshot)) {
     return false;
   }
@@ -203,6 +204,8 @@ std::string EncodeMessage(const Message& m) {
   PutVarint64(&out, m.context);
   PutVarint64(&out, m.entries.size());
   for (const Entry& entry : m.entries) PutEntry(&out, entry);
+  PutVarint64(&out, m.snapshot_offset);
+  PutVarint64(&out, m.snapshot_size);
   out.push_back(m.snapshot ? 1 : 0);
   if (m.snapshot) PutSnapshot(&out, *m.snapshot);
   return out;

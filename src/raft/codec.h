@@ -22,13 +22,15 @@
 
 namespace baton::raft {
 
-// The largest encoding any Decode function accepts (a message carrying a
-// snapshot image is the biggest value; baton's state machine images are a
-// few megabytes at most). Larger input is InvalidArgument.
+// The largest encoding any Decode function accepts: the transport's frame
+// limit. Messages stay below it by construction (appends are bounded in
+// bytes, snapshots travel in chunks, Propose refuses larger entries); a
+// whole snapshot image may be larger and is never decoded in one piece
+// (storage/snapshot_file.h). Larger input is InvalidArgument.
 inline constexpr size_t kMaxEncodedBytes = size_t{64} << 20;
 
 // The version byte that opens every encoded Message.
-inline constexpr uint8_t kMessageFormatVersion = 1;
+inline constexpr uint8_t kMessageFormatVersion = 2;  // 2: snapshot chunks
 
 std::string EncodeEntry(const Entry& entry);
 Result<Entry> DecodeEntry(std::string_view bytes);

@@ -13,12 +13,19 @@ namespace baton::raft {
 namespace {
 
 constexpr MessageType kAllMessageTypes[] = {
-    MessageType::kPreVote,   MessageType::kPreVoteResponse,
-    MessageType::kVote,      MessageType::kVoteResponse,
-    MessageType::kAppend,    MessageType::kAppendResponse,
-    MessageType::kHeartbeat, MessageType::kHeartbeatResponse,
-    MessageType::kSnapshot,  MessageType::kTimeoutNow,
-    MessageType::kReadIndex, MessageType::kReadIndexResponse,
+    MessageType::kPreVote,
+    MessageType::kPreVoteResponse,
+    MessageType::kVote,
+    MessageType::kVoteResponse,
+    MessageType::kAppend,
+    MessageType::kAppendResponse,
+    MessageType::kHeartbeat,
+    MessageType::kHeartbeatResponse,
+    MessageType::kSnapshot,
+    MessageType::kTimeoutNow,
+    MessageType::kReadIndex,
+    MessageType::kReadIndexResponse,
+    MessageType::kSnapshotResponse,
 };
 
 Snapshot SampleSnapshot() {
@@ -52,6 +59,8 @@ Message FullMessage(MessageType type) {
       {.term = 7, .index = 303, .type = EntryType::kNormal, .data = std::string(200, 'x')},
   };
   m.snapshot = std::make_shared<const Snapshot>(SampleSnapshot());
+  m.snapshot_offset = uint64_t{5} << 33;
+  m.snapshot_size = (uint64_t{5} << 33) + 13;
   return m;
 }
 
@@ -68,6 +77,8 @@ void ExpectSameMessage(const Message& want, const Message& got) {
   EXPECT_EQ(got.reject_hint_term, want.reject_hint_term);
   EXPECT_EQ(got.context, want.context);
   EXPECT_EQ(got.entries, want.entries);
+  EXPECT_EQ(got.snapshot_offset, want.snapshot_offset);
+  EXPECT_EQ(got.snapshot_size, want.snapshot_size);
   ASSERT_EQ(got.snapshot == nullptr, want.snapshot == nullptr);
   if (want.snapshot) {
     EXPECT_EQ(*got.snapshot, *want.snapshot);
@@ -146,7 +157,7 @@ TEST(Codec, UnknownEnumValuesAndVersionsAreCorruption) {
   EXPECT_TRUE(DecodeMessage(bad_version).error().IsCorruption());
 
   std::string bad_type = bytes;
-  bad_type[1] = static_cast<char>(static_cast<uint8_t>(MessageType::kReadIndexResponse) + 1);
+  bad_type[1] = static_cast<char>(static_cast<uint8_t>(MessageType::kSnapshotResponse) + 1);
   EXPECT_TRUE(DecodeMessage(bad_type).error().IsCorruption());
 
   std::string entry = EncodeEntry({.term = 1, .index = 1, .data = ""});
@@ -157,8 +168,9 @@ TEST(Codec, UnknownEnumValuesAndVersionsAreCorruption) {
 TEST(Codec, AnEntryCountLargerThanTheInputIsRejectedWithoutAllocating) {
   Message m;
   std::string bytes = EncodeMessage(m);
-  // The entry count is the byte before the snapshot flag (both zero here).
-  const size_t count_at = bytes.size() - 2;
+  // The entry count comes before the snapshot offset, size and flag (all
+  // zero here, one byte each).
+  const size_t count_at = bytes.size() - 4;
   std::string lying = bytes.substr(0, count_at);
   lying += "\xff\xff\xff\xff\x0f";  // ~4 billion entries
   lying += bytes.substr(count_at + 1);

@@ -1,5 +1,7 @@
 #include "raft/config.h"
 
+#include <string>
+
 namespace baton::raft {
 
 Status Config::Validate() const {
@@ -20,6 +22,19 @@ Status Config::Validate() const {
   }
   if (max_inflight_appends < 1) {
     return Status::InvalidArgument("raft config: max_inflight_appends must be >= 1");
+  }
+  const size_t limit = kMaxEncodedBytes - kEnvelopeHeadroomBytes;
+  if (max_append_bytes < 1 || max_append_bytes > limit) {
+    return Status::InvalidArgument("raft config: max_append_bytes must be in [1, " +
+                                   std::to_string(limit) + "]");
+  }
+  if (max_entry_bytes < 1 || max_entry_bytes > limit) {
+    return Status::InvalidArgument("raft config: max_entry_bytes must be in [1, " +
+                                   std::to_string(limit) + "]");
+  }
+  if (max_snapshot_chunk_bytes < 1 || max_snapshot_chunk_bytes > limit) {
+    return Status::InvalidArgument("raft config: max_snapshot_chunk_bytes must be in [1, " +
+                                   std::to_string(limit) + "]");
   }
   return Status::Ok();
 }

@@ -6,6 +6,7 @@
 #include <cstddef>
 
 #include "core/status.h"
+#include "raft/codec.h"
 #include "raft/types.h"
 
 namespace baton::raft {
@@ -20,6 +21,10 @@ enum class ReadMode {
   // at most that much over one election timeout. Requires check_quorum.
   kLeaseBased,
 };
+
+// Room kept, below kMaxEncodedBytes, for a message's envelope around its
+// entries or snapshot chunk (ids, terms, membership lists).
+inline constexpr size_t kEnvelopeHeadroomBytes = size_t{1} << 20;
 
 struct Config {
   NodeId id = kNoNode;  // this node; must be non-zero
@@ -47,6 +52,16 @@ struct Config {
   // Flow control: entries per kAppend and kAppend messages in flight per peer.
   size_t max_entries_per_append = 256;
   size_t max_inflight_appends = 64;
+  // Bytes of entry data per kAppend: a batch stops before the entry that
+  // would cross it, but always carries at least one entry. Must stay well
+  // under the transport's frame limit (kMaxEncodedBytes).
+  size_t max_append_bytes = size_t{1} << 20;
+  // The largest entry Propose accepts (data bytes): an append carrying it
+  // alone, with its envelope, must still fit kMaxEncodedBytes.
+  size_t max_entry_bytes = kMaxEncodedBytes - kEnvelopeHeadroomBytes;
+  // A snapshot image travels to a follower in kSnapshot chunks of at most
+  // this many bytes, one chunk in flight at a time.
+  size_t max_snapshot_chunk_bytes = size_t{4} << 20;
 
   // A learner is caught up (and may be promoted) when its match index is
   // within this many entries of the leader's last index.

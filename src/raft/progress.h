@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 
 #include "raft/types.h"
@@ -54,6 +55,8 @@ class Progress {
   // Ticks since the peer last answered (CheckQuorum and status pages).
   int ticks_since_contact = 0;
   int ticks_in_snapshot = 0;
+  // kSnapshot: the end offset of the chunk sent last (its ack asks for it).
+  uint64_t snapshot_sent_end = 0;
 
   void BecomeProbe();
   void BecomeReplicate();

@@ -100,7 +100,7 @@ Status RaftImpl::Drop(const char* cause, const Message& m) {
 }
 
 Status RaftImpl::Validate(const Message& m) const {
-  if (static_cast<uint8_t>(m.type) > static_cast<uint8_t>(MessageType::kReadIndexResponse)) {
+  if (static_cast<uint8_t>(m.type) > static_cast<uint8_t>(MessageType::kSnapshotResponse)) {
     return Status::InvalidArgument("unknown message type");
   }
   if (m.from == kNoNode || m.from == config_.id) {
@@ -129,6 +129,10 @@ Status RaftImpl::Validate(const Message& m) const {
     if (!m.snapshot || m.snapshot->meta.index == 0 || m.snapshot->meta.term == 0 ||
         m.snapshot->meta.term > m.term) {
       return Status::InvalidArgument("snapshot: missing or inconsistent metadata");
+    }
+    if (m.snapshot_offset > m.snapshot_size ||
+        m.snapshot->data.size() > m.snapshot_size - m.snapshot_offset) {
+      return Status::InvalidArgument("snapshot: chunk beyond the image size");
     }
     const ConfState& conf = m.snapshot->meta.conf;
     for (const auto* ids : {&conf.voters, &conf.learners}) {
@@ -164,6 +168,7 @@ void RaftImpl::Reset(Term term) {
     vote_ = kNoNode;
   }
   lead_ = kNoNode;
+  leader_commit_ = 0;
   election_elapsed_ = 0;
   heartbeat_elapsed_ = 0;
   randomized_election_timeout_ =
@@ -416,6 +421,10 @@ Status RaftImpl::StepLeader(const Message& m) {
     case MessageType::kReadIndex:
       if (it == progress_.end()) return Drop("unknown_peer", m);
       return HandleReadRequest(m.context, m.from);
+    case MessageType::kSnapshotResponse:
+      if (it == progress_.end()) return Drop("unknown_peer", m);
+      HandleSnapshotResponse(m, it->second);
+      return Status::Ok();
     default:
       return Drop("unexpected_for_leader", m);
   }

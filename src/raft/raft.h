@@ -8,6 +8,7 @@
 // Not thread-safe. Never reads a clock; randomness comes from the Rng.
 #pragma once
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <optional>
@@ -58,6 +59,12 @@ class RaftImpl {
   Role role() const { return role_; }
   Term term() const { return term_; }
   NodeId leader() const { return lead_; }
+  Index leader_commit() const {
+    return role_ == Role::kLeader ? log_.committed() : std::max(leader_commit_, log_.committed());
+  }
+  bool receiving_snapshot() const {
+    return incoming_.has_value() || unstable_snapshot_.has_value();
+  }
   const RaftLog& log() const { return log_; }
   const ConfState& conf_state() const { return conf_; }
   HardState hard_state() const { return HardState{term_, vote_, log_.committed()}; }
@@ -94,6 +101,8 @@ class RaftImpl {
   void AppendEntry(EntryType type, std::string data);
   bool SendAppend(NodeId to, bool send_if_empty);
   void SendSnapshot(NodeId to, Progress& pr);
+  void SendSnapshotChunk(NodeId to, Progress& pr, uint64_t offset);
+  void HandleSnapshotResponse(const Message& m, Progress& pr);
   void BroadcastAppend();
   uint64_t BroadcastHeartbeat();
   bool MaybeCommit();
@@ -105,6 +114,9 @@ class RaftImpl {
   Status HandleAppend(const Message& m);
   void HandleHeartbeat(const Message& m);
   void HandleSnapshot(const Message& m);
+  // Adds a kSnapshot chunk to incoming_; returns the whole image once its
+  // last chunk arrived, else answers the leader and returns nullptr.
+  std::shared_ptr<const Snapshot> AssembleSnapshotChunk(const Message& m);
   Index HintNext(const Message& reject) const;
 
   // raft_membership.cc
@@ -134,6 +146,15 @@ class RaftImpl {
   RaftLog log_;
   std::shared_ptr<const Snapshot> snapshot_;   // the newest snapshot, to send to peers
   std::optional<Snapshot> unstable_snapshot_;  // received, not yet persisted
+  // A snapshot arriving in chunks from leader `from` at `term`: the bytes so
+  // far of an image of `size` bytes.
+  struct IncomingSnapshot {
+    NodeId from = kNoNode;
+    Term term = 0;
+    uint64_t size = 0;
+    Snapshot snapshot;
+  };
+  std::optional<IncomingSnapshot> incoming_;
 
   // Membership: as of the snapshot, then after each conf-change entry in the
   // log (effective when appended).
@@ -144,6 +165,9 @@ class RaftImpl {
   // Volatile state.
   Role role_ = Role::kFollower;
   NodeId lead_ = kNoNode;
+  // Follower: the highest commit index the current leader announced (its
+  // appends' commit, its heartbeats' index); reset with the leader.
+  Index leader_commit_ = 0;
   int election_elapsed_ = 0;
   int heartbeat_elapsed_ = 0;
   int randomized_election_timeout_ = 0;

@@ -30,12 +30,19 @@ const Entry& RaftLog::At(Index index) const {
   return entries_[index - first_index()];
 }
 
-std::vector<Entry> RaftLog::Slice(Index lo, Index hi, size_t max_count) const {
+std::vector<Entry> RaftLog::Slice(Index lo, Index hi, size_t max_count, size_t max_bytes) const {
   BATON_CHECK(first_index() <= lo && lo <= hi && hi <= last_index() + 1)
       << "slice [" << lo << ", " << hi << ") outside the log";
   hi = std::min<Index>(hi, lo + max_count);
-  return std::vector<Entry>(entries_.begin() + (lo - first_index()),
-                            entries_.begin() + (hi - first_index()));
+  std::vector<Entry> out;
+  size_t bytes = 0;
+  for (Index i = lo; i < hi; ++i) {
+    const Entry& e = At(i);
+    if (!out.empty() && e.data.size() > max_bytes - std::min(bytes, max_bytes)) break;
+    bytes += e.data.size();
+    out.push_back(e);
+  }
+  return out;
 }
 
 Result<std::vector<Entry>> RaftLog::Entries(Index lo, Index hi) const {

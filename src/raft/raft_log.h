@@ -13,6 +13,7 @@
 // min(committed, stable), so a node never applies what it has not persisted.
 #pragma once
 
+#include <cstdint>
 #include <deque>
 #include <optional>
 #include <vector>
@@ -42,9 +43,11 @@ class RaftLog {
   bool MatchTerm(Index index, Term term) const;
   // REQUIRES: first_index() <= index <= last_index().
   const Entry& At(Index index) const;
-  // Entries in [lo, hi), at most `max_count`. REQUIRES: first_index() <= lo
-  // <= hi <= last_index() + 1.
-  std::vector<Entry> Slice(Index lo, Index hi, size_t max_count) const;
+  // Entries in [lo, hi), at most `max_count`, and stopping before the entry
+  // that would lift their summed data size above `max_bytes` (but never
+  // empty when lo < hi). REQUIRES: first_index() <= lo <= hi <=
+  // last_index() + 1.
+  std::vector<Entry> Slice(Index lo, Index hi, size_t max_count, size_t max_bytes = SIZE_MAX) const;
   // Like Slice, but an error for a range outside the log.
   Result<std::vector<Entry>> Entries(Index lo, Index hi) const;
 

@@ -16,6 +16,9 @@ Status RaftImpl::Propose(std::string data) {
     return Status::Unavailable("leadership transfer to " + std::to_string(lead_transferee_) +
                                " in progress");
   }
+  if (data.size() > config_.max_entry_bytes) {
+    return EntryTooLargeError(data.size(), config_.max_entry_bytes);
+  }
   AppendEntry(EntryType::kNormal, std::move(data));
   return Status::Ok();
 }
@@ -54,7 +57,8 @@ bool RaftImpl::SendAppend(NodeId to, bool send_if_empty) {
   }
   std::vector<Entry> entries;
   if (pr.next() <= log_.last_index()) {
-    entries = log_.Slice(pr.next(), log_.last_index() + 1, config_.max_entries_per_append);
+    entries = log_.Slice(pr.next(), log_.last_index() + 1, config_.max_entries_per_append,
+                         config_.max_append_bytes);
   }
   if (entries.empty() && !send_if_empty) return false;
   pr.SentAppend(entries.empty() ? prev : entries.back().index, !entries.empty());
@@ -73,11 +77,51 @@ void RaftImpl::SendSnapshot(NodeId to, Progress& pr) {
   BATON_CHECK(snapshot_ != nullptr && snapshot_->meta.index == log_.snapshot_index())
       << "log compacted without a snapshot";
   pr.BecomeSnapshot(snapshot_->meta.index);
+  SendSnapshotChunk(to, pr, 0);
+}
+
+void RaftImpl::SendSnapshotChunk(NodeId to, Progress& pr, uint64_t offset) {
+  const std::string& image = snapshot_->data;
+  BATON_CHECK(offset <= image.size()) << "snapshot chunk beyond the image";
+  const size_t length = std::min<size_t>(config_.max_snapshot_chunk_bytes, image.size() - offset);
   Message m;
   m.type = MessageType::kSnapshot;
   m.to = to;
-  m.snapshot = snapshot_;
+  if (offset == 0 && length == image.size()) {
+    m.snapshot = snapshot_;  // one chunk: share the image, no copy
+  } else {
+    auto chunk = std::make_shared<Snapshot>();
+    chunk->meta = snapshot_->meta;
+    chunk->data = image.substr(offset, length);
+    m.snapshot = std::move(chunk);
+  }
+  m.snapshot_offset = offset;
+  m.snapshot_size = image.size();
+  pr.snapshot_sent_end = offset + length;
+  pr.ticks_in_snapshot = 0;
   Send(std::move(m));
+}
+
+void RaftImpl::HandleSnapshotResponse(const Message& m, Progress& pr) {
+  pr.ticks_since_contact = 0;
+  if (pr.state() != ProgressState::kSnapshot || pr.pending_snapshot() != m.index) {
+    BATON_CHECK_OK(Drop("stale_snapshot_response", m));
+    return;
+  }
+  if (snapshot_ == nullptr || snapshot_->meta.index != m.index) {
+    // A newer snapshot replaced the one in flight: start over with it.
+    pr.BecomeProbe();
+    SendAppend(m.from, /*send_if_empty=*/true);
+    return;
+  }
+  // A reject restarts at the follower's offset; an ack continues only if it
+  // answers the chunk sent last (a duplicate or late ack is ignored).
+  if (!m.reject && m.snapshot_offset != pr.snapshot_sent_end) {
+    BATON_CHECK_OK(Drop("stale_snapshot_response", m));
+    return;
+  }
+  if (m.snapshot_offset >= snapshot_->data.size()) return;  // complete: an append ack follows
+  SendSnapshotChunk(m.from, pr, m.snapshot_offset);
 }
 
 void RaftImpl::BroadcastAppend() {
@@ -95,6 +139,7 @@ uint64_t RaftImpl::BroadcastHeartbeat() {
     m.to = id;
     // Only what the peer is known to hold may be committed by a heartbeat.
     m.commit = std::min(pr.match(), log_.committed());
+    m.index = log_.committed();  // what the leader knows, for the follower's readiness
     m.context = round;
     Send(std::move(m));
   }
@@ -190,6 +235,7 @@ void RaftImpl::HandleHeartbeatResponse(const Message& m, Progress& pr) {
 }
 
 Status RaftImpl::HandleAppend(const Message& m) {
+  leader_commit_ = std::max(leader_commit_, m.commit);
   Message resp;
   resp.type = MessageType::kAppendResponse;
   resp.to = m.from;
@@ -239,6 +285,7 @@ Status RaftImpl::HandleAppend(const Message& m) {
 }
 
 void RaftImpl::HandleHeartbeat(const Message& m) {
+  leader_commit_ = std::max(leader_commit_, m.index);
   log_.CommitTo(std::min(m.commit, log_.last_index()));
   Message resp;
   resp.type = MessageType::kHeartbeatResponse;
@@ -247,22 +294,61 @@ void RaftImpl::HandleHeartbeat(const Message& m) {
   Send(std::move(resp));
 }
 
+std::shared_ptr<const Snapshot> RaftImpl::AssembleSnapshotChunk(const Message& m) {
+  if (m.snapshot_offset == 0 && m.snapshot->data.size() == m.snapshot_size) {
+    incoming_.reset();
+    return m.snapshot;  // the whole image in one chunk
+  }
+  const bool same = incoming_.has_value() && incoming_->from == m.from &&
+                    incoming_->term == m.term && incoming_->size == m.snapshot_size &&
+                    incoming_->snapshot.meta == m.snapshot->meta;
+  if (m.snapshot_offset == 0) {
+    incoming_ = IncomingSnapshot{m.from, m.term, m.snapshot_size, Snapshot{m.snapshot->meta, ""}};
+  } else if (!same || incoming_->snapshot.data.size() != m.snapshot_offset) {
+    Message resp;
+    resp.type = MessageType::kSnapshotResponse;
+    resp.to = m.from;
+    resp.index = m.snapshot->meta.index;
+    resp.reject = !same;
+    resp.snapshot_offset = same ? incoming_->snapshot.data.size() : 0;
+    Send(std::move(resp));
+    return nullptr;
+  }
+  incoming_->snapshot.data.append(m.snapshot->data);
+  if (incoming_->snapshot.data.size() < m.snapshot_size) {
+    Message resp;
+    resp.type = MessageType::kSnapshotResponse;
+    resp.to = m.from;
+    resp.index = m.snapshot->meta.index;
+    resp.snapshot_offset = incoming_->snapshot.data.size();
+    Send(std::move(resp));
+    return nullptr;
+  }
+  auto whole = std::make_shared<const Snapshot>(std::move(incoming_->snapshot));
+  incoming_.reset();
+  return whole;
+}
+
 void RaftImpl::HandleSnapshot(const Message& m) {
   const SnapshotMeta& meta = m.snapshot->meta;
   Message resp;
   resp.type = MessageType::kAppendResponse;
   resp.to = m.from;
   if (meta.index <= log_.committed()) {
+    incoming_.reset();
     resp.index = log_.committed();
   } else if (log_.MatchTerm(meta.index, meta.term)) {
     // We already hold the snapshot's last entry: just learn the commit.
+    incoming_.reset();
     log_.CommitTo(meta.index);
     resp.index = log_.committed();
   } else {
+    std::shared_ptr<const Snapshot> whole = AssembleSnapshotChunk(m);
+    if (whole == nullptr) return;  // more chunks to come (answered)
     Log(LogLevel::kInfo, "restoring snapshot at index " + std::to_string(meta.index));
     log_.RestoreSnapshot(meta.index, meta.term);
-    snapshot_ = m.snapshot;
-    unstable_snapshot_ = *m.snapshot;
+    snapshot_ = whole;
+    unstable_snapshot_ = *whole;
     base_conf_ = meta.conf;
     conf_history_.clear();
     OnConfChanged();

@@ -1,5 +1,8 @@
 #include "raft/raw_node.h"
 
+#include <string>
+#include <string_view>
+
 #include "raft/raft.h"
 
 namespace baton::raft {
@@ -21,6 +24,20 @@ const char* RoleName(Role role) {
 bool SendableBeforePersisting(const Message& message) {
   return message.type == MessageType::kAppend || message.type == MessageType::kHeartbeat ||
          message.type == MessageType::kSnapshot;
+}
+
+namespace {
+constexpr std::string_view kEntryTooLarge = "entry too large: ";
+}  // namespace
+
+Status EntryTooLargeError(size_t bytes, size_t limit) {
+  return Status::InvalidArgument(std::string(kEntryTooLarge) + std::to_string(bytes) +
+                                 " bytes, the limit is " + std::to_string(limit));
+}
+
+bool IsEntryTooLarge(const Status& status) {
+  return status.code() == StatusCode::kInvalidArgument &&
+         status.message().starts_with(kEntryTooLarge);
 }
 
 RawNode::RawNode(std::unique_ptr<RaftImpl> impl) : impl_(std::move(impl)) {}
@@ -63,6 +80,8 @@ Role RawNode::role() const { return impl_->role(); }
 Term RawNode::term() const { return impl_->term(); }
 NodeId RawNode::leader() const { return impl_->leader(); }
 Index RawNode::commit_index() const { return impl_->log().committed(); }
+Index RawNode::leader_commit_index() const { return impl_->leader_commit(); }
+bool RawNode::receiving_snapshot() const { return impl_->receiving_snapshot(); }
 Index RawNode::applied_index() const { return impl_->log().applied(); }
 Index RawNode::last_index() const { return impl_->log().last_index(); }
 Index RawNode::first_index() const { return impl_->log().first_index(); }

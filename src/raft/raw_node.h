@@ -103,6 +103,11 @@ struct PeerProgress {
   int ticks_since_contact = 0;
 };
 
+// Propose's error for data larger than Config::max_entry_bytes (no append
+// could carry it): InvalidArgument, recognised by IsEntryTooLarge.
+Status EntryTooLargeError(size_t bytes, size_t limit);
+bool IsEntryTooLarge(const Status& status);
+
 class RaftImpl;
 
 class RawNode {
@@ -129,7 +134,8 @@ class RawNode {
   Status Step(const Message& message);
 
   // Appends `data` as a new entry. Unavailable (with the known leader in the
-  // message) unless this node is the leader and is not transferring.
+  // message) unless this node is the leader and is not transferring;
+  // EntryTooLargeError above Config::max_entry_bytes.
   Status Propose(std::string data);
 
   // Proposes a membership change (single-server, Raft thesis 4.1). It takes
@@ -180,6 +186,11 @@ class RawNode {
   Term term() const;
   NodeId leader() const;
   Index commit_index() const;
+  // The leader's commit index as far as this node knows (its own on the
+  // leader; 0 with no leader heard in this term): how far behind it is.
+  Index leader_commit_index() const;
+  // A snapshot from the leader is arriving or not yet persisted.
+  bool receiving_snapshot() const;
   Index applied_index() const;
   Index last_index() const;
   Index first_index() const;  // first entry still held in memory

@@ -28,6 +28,8 @@ const char* MessageTypeName(MessageType type) {
       return "ReadIndex";
     case MessageType::kReadIndexResponse:
       return "ReadIndexResponse";
+    case MessageType::kSnapshotResponse:
+      return "SnapshotResponse";
   }
   return "Unknown";
 }

@@ -77,6 +77,7 @@ enum class MessageType : uint8_t {
   kTimeoutNow = 9,  // leadership transfer: campaign now, skipping PreVote
   kReadIndex = 10,  // follower -> leader: a linearizable read request
   kReadIndexResponse = 11,
+  kSnapshotResponse = 12,  // follower -> leader: a snapshot chunk arrived
 };
 
 const char* MessageTypeName(MessageType type);
@@ -92,6 +93,8 @@ struct Message {
   // kAppendResponse: index = the follower's last matching index on success,
   //   or the rejected prev index on reject.
   // kReadIndexResponse: index = the read index.
+  // kHeartbeat: index = the leader's commit index (informational; `commit`
+  //   is what the follower may commit).
   Term log_term = 0;
   Index index = 0;
 
@@ -112,8 +115,15 @@ struct Message {
   // transfer), which voters grant even while they hear from a leader.
   uint64_t context = 0;
 
-  // kSnapshot only. Shared so that fan-out does not copy the image.
+  // kSnapshot: one chunk of an InstallSnapshot. `snapshot` holds the
+  // metadata and the chunk's bytes, which start at byte `snapshot_offset` of
+  // an image of `snapshot_size` bytes; the last chunk ends at the size.
+  // kSnapshotResponse: index = the snapshot's index, snapshot_offset = the
+  // next byte the follower wants; reject = it has nothing of this snapshot
+  // and the leader must start again from the offset given (0).
   std::shared_ptr<const Snapshot> snapshot;
+  uint64_t snapshot_offset = 0;
+  uint64_t snapshot_size = 0;
 };
 
 }  // namespace baton::raft

@@ -5,6 +5,7 @@
 
 #include "core/check.h"
 #include "raft/codec.h"
+#include "storage/snapshot_file.h"
 
 namespace baton::storage {
 namespace {
@@ -13,7 +14,8 @@ constexpr char kLockFile[] = "LOCK";
 constexpr char kLogFile[] = "raft.log";
 constexpr char kSnapshotFile[] = "snapshot";
 
-enum class RecordType : uint8_t { kEntry = 1, kHardState = 2, kSnapshot = 3 };
+// Type 3 is the snapshot file's (storage/snapshot_file.h).
+enum class RecordType : uint8_t { kEntry = 1, kHardState = 2 };
 
 void AppendTyped(std::string* dst, RecordType type, std::string_view payload) {
   AppendRecord(dst, static_cast<uint8_t>(type), payload);
@@ -82,17 +84,8 @@ Status DurableLog::Recover() {
 }
 
 Status DurableLog::RecoverSnapshot() {
-  const std::string path = JoinPath(dir_, kSnapshotFile);
-  Result<std::string> file = ReadFileToString(path);
-  if (!file.has_value()) return file.error().IsNotFound() ? Status::Ok() : file.error();
-  Result<RecordScan> scan = ScanRecords(*file);
-  if (!scan.has_value()) return scan.error().WithContext(path);
-  if (scan->records.size() != 1 || scan->valid_bytes != file->size() ||
-      scan->records[0].type != static_cast<uint8_t>(RecordType::kSnapshot)) {
-    return Status::Corruption(path + ": not exactly one intact snapshot record");
-  }
-  Result<raft::Snapshot> snapshot = raft::DecodeSnapshot(scan->records[0].payload);
-  if (!snapshot.has_value()) return snapshot.error().WithContext(path);
+  Result<raft::Snapshot> snapshot = ReadSnapshotFile(JoinPath(dir_, kSnapshotFile));
+  if (!snapshot.has_value()) return snapshot.error().IsNotFound() ? Status::Ok() : snapshot.error();
   state_.snapshot = std::move(*snapshot);
   return Status::Ok();
 }
@@ -216,15 +209,9 @@ Status DurableLog::SaveSnapshot(const raft::Snapshot& snapshot) {
                                    " is not newer than the one at " +
                                    std::to_string(state_.snapshot.meta.index));
   }
-  const std::string encoded = raft::EncodeSnapshot(snapshot);
-  if (encoded.size() > raft::kMaxEncodedBytes) {
-    return Status::InvalidArgument("snapshot of " + std::to_string(encoded.size()) +
-                                   " bytes is larger than a record may be");
-  }
-  std::string file;
-  AppendTyped(&file, RecordType::kSnapshot, encoded);
-  BATON_RETURN_IF_ERROR(Fail(WriteFileAtomically(dir_, kSnapshotFile, file)));
-  metrics_.bytes_written += file.size();
+  // A failed snapshot write leaves the old snapshot and log intact: it is not
+  // sticky, the caller may retry later.
+  BATON_RETURN_IF_ERROR(WriteSnapshotFile(dir_, kSnapshotFile, snapshot, &metrics_.bytes_written));
   metrics_.snapshots_saved++;
   state_.snapshot = snapshot;
   DropCovered(&state_.entries, snapshot.meta);

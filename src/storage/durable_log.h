@@ -7,8 +7,9 @@
 //                 states. An entry whose index is <= an earlier one replaces
 //                 the earlier suffix from that index on (Raft log overwrite);
 //                 the last hard state wins.
-//   snapshot      one record holding the newest snapshot; replaced only by
-//                 an atomic temp-write, fsync, rename, directory fsync.
+//   snapshot      the newest snapshot, of any size, in chunk records
+//                 (storage/snapshot_file.h); replaced only by a streamed
+//                 temp-write, fsync, rename, directory fsync.
 //   *.tmp         leftovers of a crash mid-replacement; deleted by Open.
 //
 // Crash safety. Saving a snapshot first replaces `snapshot`, then compacts:
@@ -90,10 +91,12 @@ class DurableLog {
   // Write(ready), then Sync() if ready.must_sync.
   Status Append(const raft::Ready& ready);
 
-  // Installs `snapshot` as the newest snapshot (atomically and durably) and
-  // compacts the log to the entries after it. InvalidArgument unless
-  // snapshot.meta.index is above the current snapshot's and the encoded
-  // snapshot fits raft::kMaxEncodedBytes.
+  // Installs `snapshot` (any size) as the newest snapshot, atomically and
+  // durably, and compacts the log to the entries after it. InvalidArgument
+  // unless snapshot.meta.index is above the current snapshot's. An IOError
+  // while writing the snapshot file leaves the previous snapshot and log in
+  // place and is not sticky (the caller may retry); one while rewriting the
+  // log is.
   Status SaveSnapshot(const raft::Snapshot& snapshot);
 
   const StorageMetrics& metrics() const { return metrics_; }

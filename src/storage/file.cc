@@ -101,6 +101,38 @@ Status WriteFileAtomically(const std::string& dir, const std::string& name, std:
   return SyncDir(dir);
 }
 
+Status RenameFile(const std::string& from, const std::string& to) {
+  if (::rename(from.c_str(), to.c_str()) != 0) return PosixError("rename", from, errno);
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<SequentialFile>> SequentialFile::Open(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return PosixError("open", path, errno);
+  return std::unique_ptr<SequentialFile>(new SequentialFile(fd, path));
+}
+
+SequentialFile::~SequentialFile() { ::close(fd_); }
+
+Result<size_t> SequentialFile::Read(size_t n, std::string* out) {
+  const size_t start = out->size();
+  out->resize(start + n);
+  size_t got = 0;
+  while (got < n) {
+    const ssize_t r = ::read(fd_, out->data() + start + got, n - got);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      out->resize(start + got);
+      return PosixError("read", path_, err);
+    }
+    if (r == 0) break;
+    got += static_cast<size_t>(r);
+  }
+  out->resize(start + got);
+  return got;
+}
+
 Result<std::unique_ptr<FileLock>> FileLock::Acquire(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return PosixError("open", path, errno);

@@ -39,6 +39,28 @@ Status WriteFileAtomically(const std::string& dir, const std::string& name, std:
 
 // The temp name WriteFileAtomically uses for `name`.
 std::string TempFileName(const std::string& name);
+// rename(2) `from` over `to` (durable once their directory is synced).
+Status RenameFile(const std::string& from, const std::string& to);
+
+// A file read from its start, a piece at a time.
+class SequentialFile {
+ public:
+  // NotFound if `path` does not exist.
+  static Result<std::unique_ptr<SequentialFile>> Open(const std::string& path);
+  ~SequentialFile();
+  SequentialFile(const SequentialFile&) = delete;
+  SequentialFile& operator=(const SequentialFile&) = delete;
+
+  // Appends up to `n` bytes to `out`, fewer only at the end of the file;
+  // returns how many.
+  Result<size_t> Read(size_t n, std::string* out);
+  const std::string& path() const { return path_; }
+
+ private:
+  SequentialFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  int fd_;
+  std::string path_;
+};
 
 // An exclusive advisory lock on a file (flock), held until destruction.
 // Unavailable when another owner (in this or another process) holds it.

@@ -6,6 +6,7 @@
 // Pure and deterministic; not thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <deque>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,16 @@ class EventHistory {
 
   // Events below this revision are gone; 0 until the first compaction.
   Revision compacted_revision() const { return compacted_revision_; }
+  // The bytes the events hold: keys, values and previous values.
+  uint64_t bytes() const { return bytes_; }
+
+  // Where to compact so that what stays spans at most `max_revisions`
+  // revisions up to `current` (the store's revision) and holds at most
+  // `max_bytes` (but always keeps the newest revision's events): the
+  // revision to pass to Compact, or 0 when the history is within both
+  // bounds (no event would be dropped). Pure; the store leader proposes the Compact (every replica
+  // applies the same point). REQUIRES: max_revisions >= 1.
+  Revision CompactionPoint(uint64_t max_revisions, uint64_t max_bytes, Revision current) const;
   const std::deque<Event>& events() const { return events_; }
 
   // Replaces the whole history (snapshot restore). Returns false, leaving the
@@ -42,6 +53,7 @@ class EventHistory {
  private:
   Revision compacted_revision_ = 0;
   std::deque<Event> events_;
+  uint64_t bytes_ = 0;
 };
 
 }  // namespace baton::store

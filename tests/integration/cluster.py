@@ -402,12 +402,15 @@ class Cluster:
     cluster ever started and removes the directory (kept when KEEP_TMP=1)."""
 
     def __init__(self, n=3, name="itest", tls=True, tick_ms=10, heartbeat_ms=50,
-                 election_ms=500, drift_ms=50, root=None, log_level="info"):
+                 election_ms=500, drift_ms=50, root=None, log_level="info",
+                 extra_config=()):
         self.root = root or tempfile.mkdtemp(prefix="baton-itest-")
         self.cluster_name = name
         self.tls = tls
         self.timing = (tick_ms, heartbeat_ms, election_ms, drift_ms)
         self.log_level = log_level
+        # YAML lines appended to every node's config (e.g. a store: section).
+        self.extra_config = list(extra_config)
         self.certs_dir = os.path.join(self.root, "certs")
         self.token_file = os.path.join(self.certs_dir, "admin.token")
         self.admin_ssl_context = None
@@ -474,6 +477,7 @@ class Cluster:
             lines.append("  %s: %s" % (k, ("true" if v is True else v)))
         lines.append("admin: { token_file: %s }" % (token_file or self.token_file))
         lines.append("log: { level: %s, format: text }" % self.log_level)
+        lines += self.extra_config
         with open(node.config_path, "w") as f:
             f.write("\n".join(lines) + "\n")
 
