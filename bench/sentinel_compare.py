@@ -98,10 +98,10 @@ def start_in_node_cgroups(procs):
         with open(os.path.join(cgroup, "cgroup.procs"), "w") as f:
             f.write(str(os.getpid()))
 
-    def start_in_cgroup(name, argv, log):
+    def start_in_cgroup(name, argv, log, **kwargs):
         move(os.path.join(NODE_CGROUP, "n" + name[1:]))
         try:
-            return start(name, argv, log)
+            return start(name, argv, log, **kwargs)
         finally:
             move(CGROUP2)
     procs.start = start_in_cgroup
