@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Configures and builds one build tree. Usage: build.sh release|asan
+# Configures and builds one build tree. Usage: build.sh release|asan|tsan
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,7 +10,10 @@ case "$kind" in
   # two cores; BATON_DCHECKs stay on (no NDEBUG).
   asan) dir=build/asan
         flags=(-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" -DBATON_SANITIZE=ON) ;;
-  *) echo "usage: $0 release|asan" >&2; exit 2 ;;
+  # ThreadSanitizer (issue 14), for the threaded tests.
+  tsan) dir=build/tsan
+        flags=(-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" -DBATON_TSAN=ON) ;;
+  *) echo "usage: $0 release|asan|tsan" >&2; exit 2 ;;
 esac
 
 cmake -S . -B "$dir" "${flags[@]}" >/dev/null

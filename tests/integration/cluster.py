@@ -569,7 +569,8 @@ class Cluster:
             log("kept %s" % self.root)
 
     def sanitizer_reports(self):
-        """Lines of AddressSanitizer / UBSan reports in any agent log."""
+        """Lines of AddressSanitizer / UBSan / ThreadSanitizer reports in any
+        agent log (a build of scripts/build.sh asan or tsan)."""
         found = []
         for n in self.nodes:
             try:
@@ -579,7 +580,8 @@ class Cluster:
                 continue
             for line in text.splitlines():
                 if ("ERROR: AddressSanitizer" in line or "runtime error:" in line
-                        or "ERROR: LeakSanitizer" in line):
+                        or "ERROR: LeakSanitizer" in line
+                        or "WARNING: ThreadSanitizer" in line):
                     found.append("%s: %s" % (n.name, line.strip()))
         return found
 
